@@ -1,0 +1,41 @@
+"""kali: desktop-style applications as web apps served to localhost.
+
+A sequential server (:func:`serve_http`), requests and responses, iolist
+bodies, and the pieces around them. Everything public is re-exported here.
+"""
+
+from .errors import HTTPError as HTTPError
+from .forms import FormData as FormData
+from .forms import UploadFile as UploadFile
+from .multidict import Headers as Headers
+from .multidict import MultiDict as MultiDict
+from .protocol import Limits as Limits
+from .request import Request as Request
+from .response import FileBody as FileBody
+from .response import Response as Response
+from .server import Server as Server
+from .server import Timeouts as Timeouts
+from .server import serve_http as serve_http
+from .typing import Handler as Handler
+from .typing import IoList as IoList
+from .typing import ResponseValue as ResponseValue
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FileBody",
+    "FormData",
+    "HTTPError",
+    "Handler",
+    "Headers",
+    "IoList",
+    "Limits",
+    "MultiDict",
+    "Request",
+    "Response",
+    "ResponseValue",
+    "Server",
+    "Timeouts",
+    "UploadFile",
+    "serve_http",
+]

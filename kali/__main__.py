@@ -1,0 +1,5 @@
+"""``python -m kali``: see :mod:`kali.cli`."""
+
+from .cli import main
+
+raise SystemExit(main())

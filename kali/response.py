@@ -1,0 +1,221 @@
+"""The :class:`Response` a handler returns, and its helpers."""
+
+from __future__ import annotations
+
+import html as _html
+import json as _json
+import mimetypes
+import os
+import re
+from collections.abc import Iterable, Mapping
+from email.utils import formatdate
+from typing import IO, Any, TypeAlias
+from urllib.parse import quote
+
+from .errors import reason_phrase
+from .typing import IoList
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+HTML: str = "text/html; charset=utf-8"
+
+
+class FileBody:
+    """A body sent from an open file with ``sendfile``: ``length`` bytes from ``offset``.
+
+    The server closes ``file`` once it is sent (or the connection drops).
+    """
+
+    __slots__ = ("file", "length", "offset")
+
+    def __init__(self, file: IO[bytes], length: int, offset: int = 0) -> None:
+        self.file = file
+        self.length = length
+        self.offset = offset
+
+    def __repr__(self) -> str:
+        return f"FileBody({getattr(self.file, 'name', self.file)!r}, {self.length})"
+
+
+#: What a :class:`Response` may carry.
+Body: TypeAlias = str | bytes | IoList | FileBody
+HeadersArg: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def check_header(name: str, value: str) -> None:
+    """Refuse a header name that is not a token, or a value with CR, LF or NUL.
+
+    Such a header could split the response (header injection); the error is
+    raised where the header is set, not when it is sent.
+    """
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    if _BAD_VALUE.search(value):
+        raise ValueError(f"header {name!r} has a control character (CR, LF, NUL…) in {value!r}")
+
+
+class Response:
+    """A status, header fields and a body.
+
+    ``body`` may be a ``str`` (sent as UTF-8), ``bytes``, an iolist, or a
+    :class:`FileBody`. Without a Content-Type header, the body is served as
+    ``text/html; charset=utf-8``. ``shut_down=True`` asks the server to stop
+    once this response has been sent.
+    """
+
+    __slots__ = ("body", "headers", "shut_down", "status")
+
+    def __init__(
+        self,
+        body: Body = b"",
+        status: int = 200,
+        headers: HeadersArg | None = None,
+        *,
+        content_type: str | None = None,
+        shut_down: bool = False,
+    ) -> None:
+        if not 100 <= status <= 999:
+            raise ValueError(f"invalid status {status}")
+        self.body = body
+        self.status = status
+        self.headers: list[tuple[str, str]] = []
+        if headers:
+            items = headers.items() if isinstance(headers, Mapping) else headers
+            for name, value in items:
+                self.add_header(name, value)
+        if content_type is not None:
+            self.set_header("Content-Type", content_type)
+        self.shut_down = shut_down
+
+    def add_header(self, name: str, value: str) -> None:
+        """Add a header field (repeats allowed, e.g. Set-Cookie)."""
+        check_header(name, value)
+        self.headers.append((name, value))
+
+    def set_header(self, name: str, value: str) -> None:
+        """Set a header field, replacing any with the same name."""
+        check_header(name, value)
+        lower = name.lower()
+        self.headers = [(n, v) for n, v in self.headers if n.lower() != lower]
+        self.headers.append((name, value))
+
+    def get_header(self, name: str) -> str | None:
+        """The first value of header ``name``, or ``None``."""
+        lower = name.lower()
+        for n, v in self.headers:
+            if n.lower() == lower:
+                return v
+        return None
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        path: str = "/",
+        http_only: bool = True,
+        same_site: str | None = "Lax",
+        secure: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. ``value`` is percent-encoded where needed."""
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"invalid cookie name {name!r}")
+        parts = [f"{name}={quote(value, safe='')}", f"Path={path}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if http_only:
+            parts.append("HttpOnly")
+        if same_site:
+            parts.append(f"SameSite={same_site}")
+        if secure:
+            parts.append("Secure")
+        self.add_header("Set-Cookie", "; ".join(parts))
+
+    # -- helpers ---------------------------------------------------------------
+
+    @classmethod
+    def text(cls, text: str | IoList, status: int = 200) -> Response:
+        """A ``text/plain; charset=utf-8`` response."""
+        return cls(text, status, content_type="text/plain; charset=utf-8")
+
+    @classmethod
+    def html(cls, body: str | IoList, status: int = 200) -> Response:
+        """A ``text/html; charset=utf-8`` response."""
+        return cls(body, status, content_type=HTML)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Response:
+        """``data`` encoded as compact JSON (``application/json``)."""
+        text = _json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return cls(text, status, content_type="application/json")
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 303) -> Response:
+        """Redirect to ``location`` (303 See Other by default: the follow-up is a GET).
+
+        Use 301/308 for permanent moves and 302/307 for temporary ones.
+        """
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"{status} is not a redirect status")
+        response = cls(b"", status)
+        response.set_header("Location", location)
+        return response
+
+    @classmethod
+    def status_page(cls, status: int, message: str | None = None) -> Response:
+        """A short HTML page for ``status``, e.g. "404 Not Found", with an optional message."""
+        title = f"{status} {reason_phrase(status)}"
+        body = [
+            "<!doctype html>\n<html><head><meta charset=utf-8><title>",
+            title,
+            "</title></head>\n<body><h1>",
+            title,
+            "</h1>\n",
+            f"<p>{_html.escape(message)}</p>\n" if message else "",
+            "</body></html>\n",
+        ]
+        return cls(body, status, content_type=HTML)
+
+    @classmethod
+    def file(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        content_type: str | None = None,
+        download_name: str | None = None,
+    ) -> Response:
+        """Send a file with ``sendfile``; the type is guessed from its name.
+
+        Raises ``FileNotFoundError``/``IsADirectoryError`` as ``open`` does.
+        ``download_name`` makes the browser save it rather than show it.
+        """
+        file = open(path, "rb")  # the server closes it after sending
+        try:
+            stat = os.fstat(file.fileno())
+            if not os.path.isfile(path):
+                raise IsADirectoryError(f"not a regular file: {os.fspath(path)!r}")
+        except BaseException:
+            file.close()
+            raise
+        if content_type is None:
+            guessed, encoding = mimetypes.guess_type(os.fspath(path))
+            content_type = guessed if guessed and not encoding else "application/octet-stream"
+            if content_type.startswith("text/") or content_type in _UTF8_TYPES:
+                content_type += "; charset=utf-8"
+        response = cls(FileBody(file, stat.st_size), content_type=content_type)
+        response.add_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
+        if download_name is not None:
+            response.add_header(
+                "Content-Disposition", f"attachment; filename*=UTF-8''{quote(download_name)}"
+            )
+        return response
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status}>"
+
+
+_UTF8_TYPES = frozenset({"application/javascript", "application/json", "image/svg+xml"})
+
+__all__ = ["HTML", "Body", "FileBody", "Response", "check_header"]

@@ -1,0 +1,598 @@
+"""The sequential HTTP server: one thread, every socket non-blocking.
+
+Network I/O for all connections is multiplexed with :mod:`selectors`; handler
+calls happen one at a time, on the thread that runs the server, as soon as a
+request is complete. An idle browser preconnect, a client trickling its head,
+or a client that reads slowly costs nothing: the loop only ever waits in
+``select``. Responses leave through ``socket.sendmsg`` (the iolist's pieces
+as they are) and files through ``os.sendfile``.
+
+Why ``selectors`` rather than asyncio: handlers are synchronous by design
+(SQLite on the main thread), so an event loop would only add a layer between
+the socket and the handler. A ``selectors`` loop keeps the path from ``recv``
+to the handler short and visible, which is what the per-request CPU budget
+needs, and it runs the same on Linux (epoll), macOS (kqueue) and Windows
+(select).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import selectors
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Final
+
+from ._dispatch import call_handler
+from ._wire import Prepared, prepare
+from .errors import reason_phrase
+from .protocol import (
+    DEFAULT_LIMITS,
+    NEED_DATA,
+    Data,
+    Limits,
+    ProtocolError,
+    RequestHead,
+    RequestParser,
+)
+from .request import Request
+from .response import Response
+from .typing import Handler
+
+log = logging.getLogger("kali")
+access_log = logging.getLogger("kali.access")
+
+_RECV_SIZE: Final = 65536
+_IOV_MAX: Final = 512
+#: Request bodies larger than this are spilled to a temporary file.
+BODY_SPILL_SIZE: Final = 1024 * 1024
+_CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+_HAS_SENDMSG: Final = hasattr(socket.socket, "sendmsg")
+_HAS_SENDFILE: Final = hasattr(os, "sendfile")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-connection deadlines, in seconds. None of them delays anyone else."""
+
+    #: A connection with no request under way (a keep-alive or preconnect) is closed after this.
+    idle: float = 75.0
+    #: From the first byte of a request to the end of its head: 408 beyond it.
+    head: float = 30.0
+    #: Longest pause while receiving a body, or while the client reads the response.
+    progress: float = 30.0
+    #: On shutdown, how long in-flight responses may take to finish.
+    shutdown_grace: float = 5.0
+
+
+class _Connection:
+    __slots__ = (
+        "body",
+        "body_file",
+        "body_size",
+        "client",
+        "close_after_write",
+        "deadline",
+        "file",
+        "head",
+        "out",
+        "parser",
+        "sock",
+        "started",
+        "writing",
+    )
+
+    def __init__(self, sock: socket.socket, client: tuple[str, int], limits: Limits) -> None:
+        self.sock = sock
+        self.client = client
+        self.parser = RequestParser(limits)
+        self.out: list[bytes | memoryview] = []
+        self.file: Prepared | None = None  # a response whose file is being sent
+        self.head: RequestHead | None = None
+        self.body: list[bytes] = []
+        self.body_size = 0
+        self.body_file: IO[bytes] | None = None
+        self.close_after_write = False
+        self.writing = False  # registered for EVENT_WRITE instead of EVENT_READ
+        self.deadline = 0.0
+        self.started = 0.0
+
+
+class Server:
+    """An HTTP/1.1 server bound at construction; :meth:`serve_forever` runs it.
+
+    Most programs call :func:`serve_http`. Use ``Server`` directly to learn the
+    bound URL before serving (``port=0`` picks a free port) or to stop it from
+    another thread with :meth:`shutdown`::
+
+        server = Server(handler, port=0)
+        print(server.url)
+        server.serve_forever()
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        address: str = "127.0.0.1",
+        port: int = 8080,
+        debug: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
+        max_connections: int = 1000,
+        access_log: bool = True,
+    ) -> None:
+        self.handler = handler
+        self.debug = debug
+        self.limits = limits
+        self.timeouts = timeouts
+        self.max_connections = max_connections
+        self.access_log = access_log
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self._listener = socket.create_server((address, port), family=family, backlog=128)
+        self._listener.setblocking(False)
+        host, self.port = self._listener.getsockname()[:2]
+        self.address: str = host
+        #: The URL the server answers on, e.g. ``http://127.0.0.1:8080/``.
+        self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}/"
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener, selectors.EVENT_READ, None)
+        self._accepting = True
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, self._wake_r)
+        self._connections: dict[int, _Connection] = {}
+        self._stopping = False
+        self._closed = False
+
+    # -- running ---------------------------------------------------------------
+
+    def serve_forever(self) -> None:
+        """Serve until :meth:`shutdown` (or a response with ``shut_down=True``).
+
+        Then the listener closes, in-flight responses finish (within
+        ``timeouts.shutdown_grace``) and every connection is closed.
+        """
+        select = self._selector.select
+        wake = self._wake_r
+        next_sweep = time.monotonic() + 1.0
+        try:
+            while not self._stopping:
+                for key, mask in select(1.0):
+                    conn = key.data
+                    if conn is None:
+                        self._accept()
+                    elif conn is wake:
+                        with contextlib.suppress(OSError):
+                            wake.recv(4096)
+                    elif mask & selectors.EVENT_WRITE:
+                        self._flush(conn)
+                    else:
+                        self._on_readable(conn)
+                now = time.monotonic()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + 1.0
+            self._finish()
+        finally:
+            self.close()
+
+    def shutdown(self) -> None:
+        """Ask the server to stop; safe from another thread or a signal handler."""
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+
+    def close(self) -> None:
+        """Close the listener and every connection at once (no grace)."""
+        if self._closed:
+            return
+        self._closed = True
+        for conn in list(self._connections.values()):
+            self._close(conn)
+        with contextlib.suppress(KeyError, ValueError):
+            self._selector.unregister(self._listener)
+        self._listener.close()
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _finish(self) -> None:
+        # Graceful part of a shutdown: stop accepting, let responses already
+        # being written complete, then close everything.
+        if self._accepting:
+            self._selector.unregister(self._listener)
+            self._accepting = False
+        self._listener.close()
+        deadline = time.monotonic() + self.timeouts.shutdown_grace
+        for conn in list(self._connections.values()):
+            if not conn.writing:
+                self._close(conn)
+        while self._connections and time.monotonic() < deadline:
+            for key, _mask in self._selector.select(0.1):
+                if isinstance(key.data, _Connection):
+                    key.data.close_after_write = True
+                    self._flush(key.data)
+                elif key.data is self._wake_r:
+                    with contextlib.suppress(OSError):
+                        self._wake_r.recv(4096)
+
+    # -- connections -----------------------------------------------------------
+
+    def _accept(self) -> None:
+        while len(self._connections) < self.max_connections:
+            try:
+                sock, client = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. EMFILE: stop accepting until a connection closes
+                log.warning("accept failed: %s", exc)
+                if not self._connections:
+                    return
+                break
+            sock.setblocking(False)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _Connection(sock, client, self.limits)
+            conn.deadline = time.monotonic() + self.timeouts.idle
+            self._connections[sock.fileno()] = conn
+            self._selector.register(sock, selectors.EVENT_READ, conn)
+            # The request has often arrived with the connection: try it now.
+            self._on_readable(conn)
+        if self._accepting:
+            self._selector.unregister(self._listener)
+            self._accepting = False
+
+    def _close(self, conn: _Connection) -> None:
+        fd = conn.sock.fileno()
+        if fd < 0 or self._connections.get(fd) is not conn:
+            return
+        del self._connections[fd]
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(conn.sock)
+        conn.sock.close()
+        if conn.file is not None and conn.file.file is not None:
+            conn.file.file.file.close()
+        if conn.body_file is not None:
+            conn.body_file.close()
+        if not self._accepting and not self._stopping and not self._closed:
+            self._selector.register(self._listener, selectors.EVENT_READ, None)
+            self._accepting = True
+
+    def _sweep(self, now: float) -> None:
+        for conn in list(self._connections.values()):
+            if conn.deadline < now:
+                if not conn.writing and not conn.parser.between_requests:
+                    self._reject(conn, 408, "Timed out waiting for the request")
+                else:
+                    self._close(conn)
+
+    def _on_readable(self, conn: _Connection) -> None:
+        try:
+            data = conn.sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data:
+            self._close(conn)
+            return
+        conn.parser.feed(data)
+        self._process(conn)
+
+    def _process(self, conn: _Connection) -> None:
+        """Handle every complete request buffered on ``conn``, in order, while
+        its responses leave at once; stop as soon as one has to wait."""
+        parser = conn.parser
+        while not conn.writing:
+            try:
+                event = parser.next_event()
+            except ProtocolError as exc:
+                self._reject(conn, exc.status, exc.message)
+                return
+            if event is NEED_DATA:
+                self._set_wait_deadline(conn)
+                return
+            kind = type(event)
+            if kind is RequestHead:
+                self._start_request(conn, event)  # type: ignore[arg-type]
+            elif kind is Data:
+                self._add_body(conn, event.data)  # type: ignore[union-attr]
+            else:
+                self._respond(conn)
+                if conn.sock.fileno() < 0:
+                    return
+
+    def _start_request(self, conn: _Connection, head: RequestHead) -> None:
+        conn.head = head
+        conn.started = time.perf_counter()
+        conn.deadline = time.monotonic() + self.timeouts.progress
+        if head.expect_continue and head.content_length != 0 and not conn.parser.buffered:
+            self._send(conn, [_CONTINUE])
+
+    def _add_body(self, conn: _Connection, data: bytes) -> None:
+        conn.body_size += len(data)
+        conn.deadline = time.monotonic() + self.timeouts.progress
+        if conn.body_file is not None:
+            conn.body_file.write(data)
+            return
+        conn.body.append(data)
+        if conn.body_size > BODY_SPILL_SIZE:
+            conn.body_file = tempfile.TemporaryFile()
+            conn.body_file.writelines(conn.body)
+            conn.body = []
+
+    def _set_wait_deadline(self, conn: _Connection) -> None:
+        if conn.parser.between_requests:
+            conn.deadline = time.monotonic() + self.timeouts.idle
+            conn.head = None
+        elif conn.head is None and conn.deadline > time.monotonic() + self.timeouts.head:
+            # The first bytes of a head: the whole head must arrive in time.
+            conn.deadline = time.monotonic() + self.timeouts.head
+
+    def _respond(self, conn: _Connection) -> None:
+        head = conn.head
+        assert head is not None
+        conn.head = None
+        if conn.body_file is not None:
+            body_file: IO[bytes] | None = conn.body_file
+            body = None
+            conn.body_file = None
+        else:
+            body_file = None
+            body = b"".join(conn.body) if len(conn.body) != 1 else conn.body[0]
+        conn.body = []
+        conn.body_size = 0
+        request = Request._from_head(head, body, body_file, conn.client)
+        response = call_handler(self.handler, request, debug=self.debug)
+        try:
+            prepared = prepare(
+                response,
+                method=head.method,
+                http_version=head.http_version,
+                keep_alive=head.keep_alive and not self._stopping,
+            )
+        except Exception:
+            log.exception("Bad response from the handler for %s %s", head.method, head.target)
+            response = Response.status_page(500)
+            prepared = prepare(
+                response, method=head.method, http_version=head.http_version, keep_alive=False
+            )
+        if body_file is not None:
+            body_file.close()
+        if self.access_log and access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %d %.1fms",
+                head.method,
+                head.target,
+                response.status,
+                (time.perf_counter() - conn.started) * 1000,
+            )
+        if response.shut_down:
+            self.shutdown()
+        if not prepared.keep_alive:
+            conn.close_after_write = True
+        if prepared.file is not None:
+            conn.file = prepared
+        self._send(conn, [prepared.head, *prepared.body])
+
+    def _reject(self, conn: _Connection, status: int, message: str) -> None:
+        # A client error outside any handler: answer, then close, since the
+        # framing of anything that follows is unknown.
+        body = f"{status} {reason_phrase(status)}: {message}\n".encode()
+        head = (
+            f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        if self.access_log and access_log.isEnabledFor(logging.INFO):
+            access_log.info("- - %d (%s)", status, message)
+        conn.close_after_write = True
+        conn.file = None
+        conn.out.clear()
+        self._send(conn, [head, body])
+
+    # -- writing ---------------------------------------------------------------
+
+    def _send(self, conn: _Connection, pieces: list[bytes]) -> None:
+        conn.out.extend(pieces)
+        self._flush(conn)
+
+    def _flush(self, conn: _Connection) -> None:
+        """Write what the socket takes now; wait for EVENT_WRITE for the rest.
+
+        When everything is out, go back to reading (and to any pipelined
+        requests already buffered) or close if the response ended the connection.
+        """
+        out = conn.out
+        sock = conn.sock
+        try:
+            while out:
+                if _HAS_SENDMSG:
+                    sent = sock.sendmsg(out[:_IOV_MAX])
+                else:
+                    sent = sock.send(out[0])
+                while sent:
+                    size = len(out[0])
+                    if sent >= size:
+                        del out[0]
+                        sent -= size
+                    else:
+                        out[0] = memoryview(out[0])[sent:]
+                        sent = 0
+            if conn.file is not None and not self._send_file(conn):
+                raise BlockingIOError
+        except (BlockingIOError, InterruptedError):
+            conn.deadline = time.monotonic() + self.timeouts.progress
+            if not conn.writing:
+                conn.writing = True
+                self._selector.modify(sock, selectors.EVENT_WRITE, conn)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET):
+                log.debug("send failed: %s", exc)
+            self._close(conn)
+            return
+        if conn.close_after_write:
+            self._close(conn)
+            return
+        if conn.writing:
+            conn.writing = False
+            self._selector.modify(sock, selectors.EVENT_READ, conn)
+            self._process(conn)
+
+    def _send_file(self, conn: _Connection) -> bool:
+        """Send the pending file; True when it is all out."""
+        assert conn.file is not None and conn.file.file is not None
+        body = conn.file.file
+        end = body.offset + body.length
+        while body.offset < end:
+            if _HAS_SENDFILE:
+                try:
+                    sent = os.sendfile(
+                        conn.sock.fileno(), body.file.fileno(), body.offset, end - body.offset
+                    )
+                except OSError as exc:
+                    if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                        return False
+                    if exc.errno not in (errno.EINVAL, errno.ENOTSOCK, errno.ENOSYS):
+                        raise
+                    sent = self._send_file_chunk(conn, body.file, body.offset, end)
+            else:
+                sent = self._send_file_chunk(conn, body.file, body.offset, end)
+            if sent == 0:
+                if body.offset < end and _HAS_SENDFILE:
+                    # The file shrank while we were sending it: the framing is broken.
+                    raise ConnectionError("file shorter than its Content-Length")
+                return False
+            body.offset += sent
+        body.file.close()
+        conn.file = None
+        return True
+
+    @staticmethod
+    def _send_file_chunk(conn: _Connection, file: IO[bytes], offset: int, end: int) -> int:
+        # Fallback where os.sendfile is missing (Windows): read and send.
+        file.seek(offset)
+        chunk = file.read(min(end - offset, 256 * 1024))
+        if not chunk:
+            raise ConnectionError("file shorter than its Content-Length")
+        try:
+            return conn.sock.send(chunk)
+        except BlockingIOError:
+            return 0
+
+
+def serve_http(
+    handler: Handler,
+    *,
+    address: str = "127.0.0.1",
+    port: int = 8080,
+    open_browser: bool = True,
+    debug: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
+    access_log: bool = True,
+    ready: Callable[[Server], object] | None = None,
+) -> None:
+    """Serve ``handler`` until Ctrl-C, SIGTERM, or a response with ``shut_down=True``.
+
+    ``handler`` is any callable from :class:`~kali.Request` to a
+    :class:`~kali.Response`, ``str``, ``bytes`` or iolist; it is called on this
+    thread, one request at a time. The socket is bound first (``port=0`` picks a
+    free port), then the URL is printed, ``ready(server)`` is called (the URL is
+    ``server.url``), and a browser is opened on it if ``open_browser`` and
+    there is a display.
+    """
+    _configure_logging()
+    server = Server(
+        handler,
+        address=address,
+        port=port,
+        debug=debug,
+        limits=limits,
+        timeouts=timeouts,
+        access_log=access_log,
+    )
+    print(f"kali: serving on {server.url} (Ctrl-C to stop)", flush=True)
+    if ready is not None:
+        ready(server)
+    if open_browser:
+        _open_browser(server.url)
+    restore = _install_signal_handlers(server)
+    try:
+        server.serve_forever()
+    finally:
+        restore()
+        server.close()
+    print("kali: stopped", flush=True)
+
+
+def _configure_logging() -> None:
+    # Show request lines and handler errors when the program has not set up
+    # logging itself.
+    kali_log = logging.getLogger("kali")
+    if not logging.getLogger().handlers and not kali_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        kali_log.addHandler(handler)
+        kali_log.setLevel(logging.INFO)
+
+
+def has_display() -> bool:
+    """Whether a graphical browser can be shown (always on Windows and macOS)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_browser(url: str) -> None:
+    if not has_display():
+        print("kali: no display, so no browser opened; visit the URL above", flush=True)
+        return
+    # In a thread: some platforms' launchers block until the browser is up,
+    # and the server must be answering by then.
+    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+
+def _install_signal_handlers(server: Server) -> Callable[[], None]:
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    stops = 0
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stops
+        stops += 1
+        if stops > 1:  # a second Ctrl-C: stop at once
+            raise KeyboardInterrupt
+        print(f"\nkali: {signal.Signals(signum).name}, shutting down", flush=True)
+        server.shutdown()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
+__all__ = ["BODY_SPILL_SIZE", "Server", "Timeouts", "has_display", "serve_http"]

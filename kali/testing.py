@@ -1,0 +1,249 @@
+"""Testing handlers in-process: :class:`TestClient`.
+
+The client writes real HTTP/1.1 request bytes, feeds them to the same parser
+the server uses, calls the handler through the same dispatch path, and frames
+the response with the same code, so a test sees what a browser would, minus
+the socket::
+
+    from kali.testing import TestClient
+
+    client = TestClient(app)
+    response = client.get("/item/3")
+    assert response.status == 200
+    assert "Pen" in response.text
+"""
+
+from __future__ import annotations
+
+import json as _json
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from ._dispatch import call_handler
+from ._wire import prepare
+from .multidict import Headers
+from .protocol import NEED_DATA, Data, EndOfMessage, ProtocolError, RequestHead, RequestParser
+from .request import Request
+from .typing import Handler, ResponseValue
+
+HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]]
+#: A file for ``files=``: ``(filename, content)`` or ``(filename, content, content_type)``.
+FileArg = tuple[str, bytes] | tuple[str, bytes, str]
+
+
+class TestResponse:
+    """What the client received: ``status``, ``headers``, ``body`` (bytes), ``text``."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, status: int, reason: str, headers: Headers, body: bytes, raw: bytes) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        #: The response head exactly as the server would send it.
+        self.raw_head = raw
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.body.decode()
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return _json.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status} {self.reason}>"
+
+
+class TestClient:
+    """Sends requests to ``handler`` in-process and returns :class:`TestResponse`.
+
+    Cookies set by responses are kept and sent with later requests. With
+    ``raise_server_exceptions`` (the default) an exception in the handler is
+    re-raised in the test after the 500 has been produced, so the test fails
+    with the real traceback.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        raise_server_exceptions: bool = True,
+        debug: bool = False,
+        host: str = "testserver",
+    ) -> None:
+        self.handler = handler
+        self.raise_server_exceptions = raise_server_exceptions
+        self.debug = debug
+        self.host = host
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: HeadersArg | None = None,
+        body: bytes | str = b"",
+        query: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json: Any = None,
+        files: Mapping[str, FileArg] | None = None,
+    ) -> TestResponse:
+        """Send one request. ``data`` sends a urlencoded form (multipart with
+        ``files``), ``json`` a JSON body, ``query`` is appended to the target."""
+        header_list = list(
+            (headers.items() if isinstance(headers, Mapping) else headers) if headers else ()
+        )
+        if query:
+            target += ("&" if "?" in target else "?") + urlencode(query)
+        payload = body.encode() if isinstance(body, str) else body
+        if files is not None:
+            payload, content_type = encode_multipart(data or {}, files)
+            header_list.append(("Content-Type", content_type))
+        elif data is not None:
+            payload = urlencode(data).encode()
+            header_list.append(("Content-Type", "application/x-www-form-urlencoded"))
+        elif json is not None:
+            payload = _json.dumps(json).encode()
+            header_list.append(("Content-Type", "application/json"))
+        if self.cookies and not any(n.lower() == "cookie" for n, _ in header_list):
+            header_list.append(("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items())))
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}"]
+        lines += [f"{name}: {value}" for name, value in header_list]
+        if payload or method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(payload)}")
+        raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+        return self.send_raw(raw)
+
+    def send_raw(self, raw: bytes) -> TestResponse:
+        """Send request bytes exactly as given (one request); for protocol tests."""
+        parser = RequestParser()
+        parser.feed(raw)
+        head: RequestHead | None = None
+        parts: list[bytes] = []
+        try:
+            while True:
+                event = parser.next_event()
+                if isinstance(event, RequestHead):
+                    head = event
+                elif isinstance(event, Data):
+                    parts.append(event.data)
+                elif isinstance(event, EndOfMessage) or event is NEED_DATA:
+                    break
+        except ProtocolError as exc:
+            return self._error(exc)
+        if head is None or event is NEED_DATA:
+            raise ValueError("send_raw needs one complete request")
+        request = Request._from_head(head, b"".join(parts), None, ("127.0.0.1", 50000))
+        return self._dispatch(head, request)
+
+    def _dispatch(self, head: RequestHead, request: Request) -> TestResponse:
+        caught: list[BaseException] = []
+
+        def recording(req: Request) -> ResponseValue:
+            try:
+                return self.handler(req)
+            except Exception as exc:
+                caught.append(exc)
+                raise
+
+        response = call_handler(recording, request, debug=self.debug)
+        if caught and self.raise_server_exceptions:
+            raise caught[0]
+        prepared = prepare(
+            response, method=head.method, http_version=head.http_version, keep_alive=True
+        )
+        body = b"".join(prepared.body)
+        if prepared.file is not None:
+            file = prepared.file
+            with file.file:
+                file.file.seek(file.offset)
+                body = file.file.read(file.length)
+        result = _parse_head(prepared.head, body)
+        for value in result.headers.get_all("set-cookie"):
+            name, _, rest = value.partition("=")
+            cookie_value = rest.split(";", 1)[0]
+            if "max-age=0" in value.lower():
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = cookie_value
+        return result
+
+    @staticmethod
+    def _error(exc: ProtocolError) -> TestResponse:
+        body = f"{exc.status}: {exc.message}\n".encode()
+        return TestResponse(exc.status, exc.message, Headers(), body, b"")
+
+    def get(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a GET request (see :meth:`request` for the keyword arguments)."""
+        return self.request("GET", target, **kwargs)
+
+    def head(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a HEAD request."""
+        return self.request("HEAD", target, **kwargs)
+
+    def post(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a POST request."""
+        return self.request("POST", target, **kwargs)
+
+    def put(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a PUT request."""
+        return self.request("PUT", target, **kwargs)
+
+    def patch(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a PATCH request."""
+        return self.request("PATCH", target, **kwargs)
+
+    def delete(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send a DELETE request."""
+        return self.request("DELETE", target, **kwargs)
+
+    def options(self, target: str, **kwargs: Any) -> TestResponse:
+        """Send an OPTIONS request."""
+        return self.request("OPTIONS", target, **kwargs)
+
+
+def _parse_head(raw: bytes, body: bytes) -> TestResponse:
+    lines = raw.decode("utf-8").split("\r\n")
+    _version, status, reason = lines[0].split(" ", 2)
+    headers = []
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(": ")
+            headers.append((name, value))
+    return TestResponse(int(status), reason, Headers(headers), body, raw)
+
+
+def encode_multipart(fields: Mapping[str, str], files: Mapping[str, FileArg]) -> tuple[bytes, str]:
+    """Encode a ``multipart/form-data`` body; returns it and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    out: list[bytes] = []
+    for name, value in fields.items():
+        out += [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode(),
+            value.encode(),
+            b"\r\n",
+        ]
+    for name, spec in files.items():
+        filename, content = spec[0], spec[1]
+        content_type = spec[2] if len(spec) == 3 else "application/octet-stream"
+        out += [
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+            ).encode(),
+            content,
+            b"\r\n",
+        ]
+    out.append(f"--{boundary}--\r\n".encode())
+    return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+__all__ = ["TestClient", "TestResponse", "encode_multipart"]
