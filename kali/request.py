@@ -37,6 +37,7 @@ class Request:
         "path",
         "query_string",
         "raw_path",
+        "root_path",
         "target",
     )
 
@@ -56,6 +57,8 @@ class Request:
     headers: Headers
     #: The client's ``(host, port)``, when known.
     client: tuple[str, int] | None
+    #: The prefix a mounted handler sits under (``"/admin"``); ``""`` at the top.
+    root_path: str
 
     def __init__(
         self,
@@ -78,6 +81,7 @@ class Request:
         self.http_version = http_version
         self.headers = Headers((name.lower(), value) for name, value in items)
         self.client = client
+        self.root_path = ""
         self._body: bytes | None = body
         self._body_file: IO[bytes] | None = None
         self._query: MultiDict | None = None
@@ -102,6 +106,7 @@ class Request:
         self.http_version = head.http_version
         self.headers = Headers(head.headers)
         self.client = client
+        self.root_path = ""
         self._body = body
         self._body_file = body_file
         self._query = None
@@ -186,6 +191,30 @@ class Request:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError):
             raise HTTPError(400, "The request body is not valid JSON") from None
+
+    def mounted(self, prefix: str) -> Request:
+        """A copy of this request as seen by a handler mounted at ``prefix``.
+
+        ``prefix`` is a decoded path prefix of :attr:`path` on a segment
+        boundary (``"/admin"`` for ``"/admin/users"``). The copy's ``path`` and
+        ``raw_path`` are what remains (``"/users"``, at least ``"/"``) and its
+        ``root_path`` grows by ``prefix``. Body, headers and parsed data are shared.
+        """
+        prefix = prefix.rstrip("/")
+        if not prefix:
+            return self
+        path = self.path
+        if not (path == prefix or path.startswith(prefix + "/")):
+            raise ValueError(f"{prefix!r} is not a path prefix of {path!r}")
+        depth = prefix.count("/")
+        raw_segments = self.raw_path.split("/")
+        copy = Request.__new__(Request)
+        for name in Request.__slots__:
+            setattr(copy, name, getattr(self, name))
+        copy.path = path[len(prefix) :] or "/"
+        copy.raw_path = "/".join(["", *raw_segments[depth + 1 :]]) or "/"
+        copy.root_path = self.root_path + prefix
+        return copy
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target}>"
