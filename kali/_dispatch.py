@@ -50,7 +50,8 @@ def call_handler(handler: Handler, request: Request, *, debug: bool = False) -> 
 
     An :class:`HTTPError` becomes its status page. Any other exception is
     logged with its traceback and becomes a plain 500, or, with ``debug``,
-    a page showing the traceback.
+    a page showing the traceback. The request's temporary files are closed
+    afterwards.
     """
     try:
         return to_response(handler(request))
@@ -61,6 +62,8 @@ def call_handler(handler: Handler, request: Request, *, debug: bool = False) -> 
         if debug:
             return exception_page(exc)
         return Response.status_page(500)
+    finally:
+        request.close()
 
 
 def exception_page(exc: BaseException) -> Response:

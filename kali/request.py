@@ -192,6 +192,18 @@ class Request:
         except (ValueError, UnicodeDecodeError):
             raise HTTPError(400, "The request body is not valid JSON") from None
 
+    def close(self) -> None:
+        """Release the body's temporary file and uploaded files.
+
+        Called once the handler has returned; handlers need not call it.
+        """
+        if self._form is not None:
+            for uploads in self._form.files.values():
+                for upload in uploads:
+                    upload.close()
+        if self._body_file is not None:
+            self._body_file.close()
+
     def mounted(self, prefix: str) -> Request:
         """A copy of this request as seen by a handler mounted at ``prefix``.
 

@@ -484,6 +484,7 @@ class Server:
                     raise ConnectionError("file shorter than its Content-Length")
                 return False
             body.offset += sent
+            body.length -= sent
         body.file.close()
         conn.file = None
         return True
