@@ -152,8 +152,16 @@ class _MultipartParser:
         return HTTPError(400, f"Malformed multipart body: {message}")
 
     def parse(self) -> FormData:
-        fields: list[tuple[str, str]] = []
         files: list[tuple[str, UploadFile]] = []
+        try:
+            return self._parse(files)
+        except BaseException:
+            for _name, upload in files:
+                upload.close()
+            raise
+
+    def _parse(self, files: list[tuple[str, UploadFile]]) -> FormData:
+        fields: list[tuple[str, str]] = []
         # Skip the preamble, up to the first delimiter.
         self._copy_until_delimiter(None, limit=None)
         while True:
@@ -174,11 +182,11 @@ class _MultipartParser:
             name = params["name"]
             if "filename" in params:
                 sink: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPILL_SIZE)
-                self._copy_until_delimiter(sink, limit=None)
-                sink.seek(0)
                 content_type = headers.get("content-type", "application/octet-stream")
                 upload = UploadFile(name, params["filename"], content_type, sink, headers)
                 files.append((name, upload))
+                self._copy_until_delimiter(sink, limit=None)
+                sink.seek(0)
             else:
                 value = bytearray()
                 self._copy_until_delimiter(value, limit=_MAX_FIELD_SIZE)

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from ._dispatch import call_handler
+from ._dispatch import call_handler, to_response
 from ._wire import prepare
+from .errors import HTTPError
 from .multidict import Headers
 from .protocol import NEED_DATA, Data, EndOfMessage, ProtocolError, RequestHead, RequestParser
 from .request import Request
@@ -149,7 +150,9 @@ class TestClient:
 
         def recording(req: Request) -> ResponseValue:
             try:
-                return self.handler(req)
+                return to_response(self.handler(req))
+            except HTTPError:
+                raise
             except Exception as exc:
                 caught.append(exc)
                 raise

@@ -141,7 +141,7 @@ def test_2000_requests_leak_no_file_descriptors(live_server: ServerFactory) -> N
     fd_dir = Path("/proc/self/fd")
     if not fd_dir.exists():
         pytest.skip("no /proc/self/fd on this platform to count descriptors")
-    for i in range(100):  # warm up lazily created objects
+    for _ in range(100):  # warm up lazily created objects
         with connect(server) as sock:
             get(sock, "/warm", "Connection: close\r\n")
     for _sock, file in _readers.values():  # type: ignore[misc]
@@ -196,7 +196,10 @@ def test_bad_request_gets_400_and_server_carries_on(live_server: ServerFactory) 
     [
         (b"GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n", 400),
         (b"GET /%ff HTTP/1.1\r\nHost: t\r\n\r\n", 400),
-        (b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        (
+            b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
         (b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999\r\n\r\n", 413),
         (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
         (b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
@@ -306,9 +309,7 @@ def test_idle_connection_closed_after_idle_timeout(live_server: ServerFactory) -
 
 
 def test_response_with_shut_down_stops_the_server() -> None:
-    server = Server(
-        lambda request: kali.Response("bye", shut_down=True), port=0, access_log=False
-    )
+    server = Server(lambda request: kali.Response("bye", shut_down=True), port=0, access_log=False)
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
