@@ -87,6 +87,7 @@ class _Connection:
         "head",
         "out",
         "parser",
+        "registered",
         "sock",
         "started",
         "writing",
@@ -103,7 +104,8 @@ class _Connection:
         self.body_size = 0
         self.body_file: IO[bytes] | None = None
         self.close_after_write = False
-        self.writing = False  # registered for EVENT_WRITE instead of EVENT_READ
+        self.writing = False  # waiting for EVENT_WRITE rather than EVENT_READ
+        self.registered = False  # known to the selector
         self.deadline = 0.0
         self.started = 0.0
 
@@ -253,9 +255,13 @@ class Server:
             conn = _Connection(sock, client, self.limits)
             conn.deadline = time.monotonic() + self.timeouts.idle
             self._connections[sock.fileno()] = conn
-            self._selector.register(sock, selectors.EVENT_READ, conn)
-            # The request has often arrived with the connection: try it now.
+            # The request has often arrived with the connection: try it now, and
+            # involve the selector only if the connection outlives that attempt.
             self._on_readable(conn)
+            if not conn.registered and sock.fileno() >= 0:
+                events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
+                self._selector.register(sock, events, conn)
+                conn.registered = True
         if self._accepting:
             self._selector.unregister(self._listener)
             self._accepting = False
@@ -265,8 +271,9 @@ class Server:
         if fd < 0 or self._connections.get(fd) is not conn:
             return
         del self._connections[fd]
-        with contextlib.suppress(KeyError, ValueError, OSError):
-            self._selector.unregister(conn.sock)
+        if conn.registered:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._selector.unregister(conn.sock)
         conn.sock.close()
         if conn.file is not None and conn.file.file is not None:
             conn.file.file.file.close()
@@ -444,7 +451,11 @@ class Server:
             conn.deadline = time.monotonic() + self.timeouts.progress
             if not conn.writing:
                 conn.writing = True
-                self._selector.modify(sock, selectors.EVENT_WRITE, conn)
+                if conn.registered:
+                    self._selector.modify(sock, selectors.EVENT_WRITE, conn)
+                else:
+                    self._selector.register(sock, selectors.EVENT_WRITE, conn)
+                    conn.registered = True
             return
         except OSError as exc:
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET):
