@@ -178,10 +178,16 @@ class Server:
                     elif conn is wake:
                         with contextlib.suppress(OSError):
                             wake.recv(4096)
-                    elif mask & selectors.EVENT_WRITE:
-                        self._flush(conn)
                     else:
-                        self._on_readable(conn)
+                        try:
+                            if mask & selectors.EVENT_WRITE:
+                                self._flush(conn)
+                            else:
+                                self._on_readable(conn)
+                        except Exception:
+                            # A bug of ours must cost one connection, not the server.
+                            log.exception("Internal error on a connection; closing it")
+                            self._close(conn)
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
@@ -257,7 +263,11 @@ class Server:
             self._connections[sock.fileno()] = conn
             # The request has often arrived with the connection: try it now, and
             # involve the selector only if the connection outlives that attempt.
-            self._on_readable(conn)
+            try:
+                self._on_readable(conn)
+            except Exception:
+                log.exception("Internal error on a connection; closing it")
+                self._close(conn)
             if not conn.registered and sock.fileno() >= 0:
                 events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
                 self._selector.register(sock, events, conn)

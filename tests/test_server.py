@@ -353,3 +353,24 @@ def test_port_zero_picks_a_free_port_and_url_is_known() -> None:
     with Server(echo, port=0) as server:
         assert server.port > 0
         assert server.url == f"http://127.0.0.1:{server.port}/"
+
+
+def test_internal_error_costs_one_connection_not_the_server(
+    live_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = live_server(echo)
+    original = kali.Request._from_head
+    calls = [0]
+
+    def flaky(*args: object) -> kali.Request:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise RuntimeError("a bug in kali")
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kali.Request, "_from_head", staticmethod(flaky))
+    with connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert sock.recv(100) == b""  # closed
+    with connect(server) as sock:
+        assert get(sock, "/after")[2] == b"<p>GET /after</p>"
