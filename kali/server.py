@@ -143,6 +143,7 @@ class Server:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         self._listener = socket.create_server((address, port), family=family, backlog=128)
         self._listener.setblocking(False)
+        self._tcp = family in (socket.AF_INET, socket.AF_INET6)
         host, self.port = self._listener.getsockname()[:2]
         self.address: str = host
         #: The URL the server answers on, e.g. ``http://127.0.0.1:8080/``.
@@ -225,9 +226,7 @@ class Server:
     def _finish(self) -> None:
         # Graceful part of a shutdown: stop accepting, let responses already
         # being written complete, then close everything.
-        if self._accepting:
-            self._selector.unregister(self._listener)
-            self._accepting = False
+        self._pause_accepting()
         self._listener.close()
         deadline = time.monotonic() + self.timeouts.shutdown_grace
         for conn in list(self._connections.values()):
@@ -245,33 +244,39 @@ class Server:
     # -- connections -----------------------------------------------------------
 
     def _accept(self) -> None:
-        while len(self._connections) < self.max_connections:
-            try:
-                sock, client = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # e.g. EMFILE: stop accepting until a connection closes
-                log.warning("accept failed: %s", exc)
-                if not self._connections:
-                    return
-                break
-            sock.setblocking(False)
-            if sock.family != socket.AF_UNIX:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = _Connection(sock, client, self.limits)
-            conn.deadline = time.monotonic() + self.timeouts.idle
-            self._connections[sock.fileno()] = conn
-            # The request has often arrived with the connection: try it now, and
-            # involve the selector only if the connection outlives that attempt.
-            try:
-                self._on_readable(conn)
-            except Exception:
-                log.exception("Internal error on a connection; closing it")
-                self._close(conn)
-            if not conn.registered and sock.fileno() >= 0:
-                events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
-                self._selector.register(sock, events, conn)
-                conn.registered = True
+        # One connection per wake-up: the listener is level-triggered, so the
+        # loop comes back at once if more are queued, and the common case of a
+        # single new connection costs no failing accept() call.
+        try:
+            sock, client = self._listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # e.g. EMFILE: pause accepting until a connection closes
+            log.warning("accept failed: %s", exc)
+            if self._connections:
+                self._pause_accepting()
+            return
+        sock.setblocking(False)
+        if self._tcp:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = _Connection(sock, client, self.limits)
+        conn.deadline = time.monotonic() + self.timeouts.idle
+        self._connections[sock.fileno()] = conn
+        if len(self._connections) >= self.max_connections:
+            self._pause_accepting()
+        # The request has often arrived with the connection: try it now, and
+        # involve the selector only if the connection outlives that attempt.
+        try:
+            self._on_readable(conn)
+        except Exception:
+            log.exception("Internal error on a connection; closing it")
+            self._close(conn)
+        if not conn.registered and sock.fileno() >= 0:
+            events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
+            self._selector.register(sock, events, conn)
+            conn.registered = True
+
+    def _pause_accepting(self) -> None:
         if self._accepting:
             self._selector.unregister(self._listener)
             self._accepting = False

@@ -374,3 +374,20 @@ def test_internal_error_costs_one_connection_not_the_server(
         assert sock.recv(100) == b""  # closed
     with connect(server) as sock:
         assert get(sock, "/after")[2] == b"<p>GET /after</p>"
+
+
+def test_max_connections_pauses_accepting_until_one_closes(live_server: ServerFactory) -> None:
+    server = live_server(echo, max_connections=2)
+    first, second = connect(server), connect(server)
+    assert get(first, "/1")[0] == 200 and get(second, "/2")[0] == 200
+    third = connect(server)  # queued by the kernel, not yet accepted
+    third.sendall(b"GET /3 HTTP/1.1\r\nHost: t\r\n\r\n")
+    third.settimeout(0.3)
+    with pytest.raises(TimeoutError):
+        third.recv(1)
+    first.shutdown(socket.SHUT_RDWR)  # (close() would wait for read_response's file)
+    first.close()
+    third.settimeout(5)
+    assert read_response(third)[2] == b"<p>GET /3</p>"
+    second.close()
+    third.close()
