@@ -16,6 +16,13 @@ from .response import Response as Response
 from .server import Server as Server
 from .server import Timeouts as Timeouts
 from .server import serve_http as serve_http
+from .templating import Markup as Markup
+from .templating import Template as Template
+from .templating import TemplateFolder as TemplateFolder
+from .templating import TemplateNotFound as TemplateNotFound
+from .templating import TemplateRenderError as TemplateRenderError
+from .templating import TemplateSyntaxError as TemplateSyntaxError
+from .templating import UndefinedError as UndefinedError
 from .typing import Handler as Handler
 from .typing import IoList as IoList
 from .typing import ResponseValue as ResponseValue
@@ -30,12 +37,19 @@ __all__ = [
     "Headers",
     "IoList",
     "Limits",
+    "Markup",
     "MultiDict",
     "Request",
     "Response",
     "ResponseValue",
     "Server",
+    "Template",
+    "TemplateFolder",
+    "TemplateNotFound",
+    "TemplateRenderError",
+    "TemplateSyntaxError",
     "Timeouts",
+    "UndefinedError",
     "UploadFile",
     "serve_http",
 ]

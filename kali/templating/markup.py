@@ -1,0 +1,172 @@
+"""Safe markup: text that is already HTML and must not be escaped again.
+
+Two kinds of value pass through ``{x}`` unescaped:
+
+* :class:`Markup`, a ``str`` subclass for trusted HTML snippets (``Markup("<b>hi</b>")``);
+* :class:`Rendered`, the ``list`` subclass every compiled template returns. Placing one
+  template's output in another with ``{x}`` therefore never escapes it twice and never prints a
+  Python list. ``{.x}`` does the same without joining it into one string (prefer it for large
+  parts such as a page body placed in a layout).
+
+Any object with an ``__html__`` method (for instance ``markupsafe.Markup``) is trusted the same way.
+"""
+
+from __future__ import annotations
+
+from ..typing import IoItem, IoList
+
+__all__ = ["Markup", "Rendered", "escape", "escape_value", "iolist_to_str", "raw_node", "raw_value"]
+
+
+class Markup(str):
+    """A string of trusted HTML: ``{x}`` inserts it as is.
+
+    >>> Markup("<b>bold</b>").__html__()
+    '<b>bold</b>'
+    >>> Markup.escape("<i>") + "!"
+    '&lt;i&gt;!'
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return self
+
+    @classmethod
+    def escape(cls, value: object) -> Markup:
+        """Escape ``value`` the way ``{value}`` would, and mark the result as safe."""
+        return escape(value)
+
+    def __repr__(self) -> str:
+        return f"Markup({str.__repr__(self)})"
+
+
+class Rendered(list[IoItem]):
+    """The iolist a compiled template returns: a ``list`` whose leaves are ``str``.
+
+    It is an ordinary list (send it as a response body, nest it in other iolists) that is also
+    marked as safe HTML, so ``{x}`` in another template inserts it without escaping.
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return iolist_to_str(self)
+
+    def __str__(self) -> str:
+        return iolist_to_str(self)
+
+
+def _flatten(items: IoList, out: list[str]) -> None:
+    for item in items:
+        if type(item) is str:
+            out.append(item)
+        elif isinstance(item, list | tuple):
+            try:  # the usual case: a loop's list of strings, joined at C speed
+                out.append("".join(item))
+            except TypeError:
+                _flatten(item, out)
+        elif isinstance(item, str):
+            out.append(str(item))
+        elif isinstance(item, bytes | bytearray):
+            out.append(bytes(item).decode("utf-8"))
+        else:
+            raise TypeError(f"an iolist leaf must be str or bytes, not {type(item).__name__}")
+
+
+def iolist_to_str(items: IoList) -> str:
+    """Join an iolist (nested lists of ``str``; ``bytes`` leaves are decoded as UTF-8)."""
+    if type(items) is str:
+        return items
+    try:
+        return "".join(items)  # type: ignore[arg-type]
+    except TypeError:
+        out: list[str] = []
+        _flatten(items, out)
+        return "".join(out)
+
+
+def _escape_str(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("'", "&#x27;")
+        )
+    return text
+
+
+_LIST_MESSAGE = (
+    "{x} would print this %s as Python, not as HTML: insert a trusted iolist with "
+    "{.x} (a dot before the expression), or loop over it with {for}"
+)
+
+
+def escape_value(value: object) -> object:
+    """Escape one value for ``{x}``; the compiled code's hot path (it is named ``_e`` there).
+
+    Returns a ``str``, or an ``int``/``float`` unchanged (they need no escaping and the
+    f-string around the call formats them). ``bool`` is not special-cased: it renders as
+    ``True``/``False``.
+    """
+    if type(value) is str:
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            return (
+                value.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace('"', "&quot;")
+                .replace("'", "&#x27;")
+            )
+        return value
+    if type(value) is int or type(value) is float:
+        return value
+    return _escape_other(value)
+
+
+def _escape_other(value: object) -> str:
+    if value is None:
+        return ""
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return str(html())
+    if isinstance(value, list | tuple):
+        raise TypeError(_LIST_MESSAGE % type(value).__name__)
+    return _escape_str(str(value))
+
+
+def raw_value(value: object) -> str:
+    """``{.x}`` inside a line of text: the value as a string, not escaped (``_r``)."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return iolist_to_str(value)
+    return str(value)
+
+
+def raw_node(value: object) -> IoItem:
+    """``{.x}`` on its own: trusted iolists are kept as a nested node, never joined (``_rn``)."""
+    if type(value) is str or isinstance(value, list):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+def escape(value: object) -> Markup:
+    """Return ``value`` as HTML-safe :class:`Markup`, exactly as ``{value}`` renders it.
+
+    ``&``, ``<``, ``>``, ``"`` and ``'`` are escaped (``'`` as ``&#x27;``, like
+    :func:`html.escape`), so the result is safe in text and in quoted attribute values.
+    ``None`` becomes the empty string; values with ``__html__`` (:class:`Markup`,
+    :class:`Rendered`) are trusted; lists and tuples are refused (see :class:`Rendered`).
+    """
+    if isinstance(value, Markup):
+        return value
+    return Markup(escape_value(value))

@@ -1,0 +1,141 @@
+"""The runtime namespace: the only names compiled template code may reference.
+
+Generated code runs with empty ``__builtins__``; every name it uses is either a local (a context
+variable or a loop variable), a constant hoisted by the compiler (``_k0``, ``_k1``...), or one of
+the helpers below. Keeping the list short and explicit makes the generated code easy to audit.
+
+========  =============================================================
+``_e``    :func:`~kali.templating.markup.escape_value`: ``{x}``
+``_r``    :func:`~kali.templating.markup.raw_value`: ``{.x}`` inside a line
+``_rn``   :func:`~kali.templating.markup.raw_node`: ``{.x}`` on its own
+``_ef``   :func:`format_escape`: ``{x:.2f}``
+``_rf``   :func:`format_raw`: ``{.x:.2f}``
+``_j``    ``"".join``
+``_R``    :class:`~kali.templating.Rendered`, the list every render returns
+``_U``    :data:`UNDEFINED`, the value of a missing name in lenient mode
+``_f_*``  the formatters the template uses (``{x:num}`` calls ``_f_num``)
+``_b_*``  the safe builtins the template uses (``len``, ``range``...)
+========  =============================================================
+
+and ``KeyError``, caught while binding the context names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from .formatters import Formatter
+from .markup import Rendered, escape_value, raw_node, raw_value
+
+__all__ = ["SAFE_BUILTINS", "UNDEFINED", "Undefined", "format_escape", "format_raw", "namespace"]
+
+#: Builtins a template may call without being passed them; a context variable of the same
+#: name takes precedence.
+SAFE_BUILTINS: Mapping[str, object] = {
+    f.__name__: f
+    for f in (
+        abs,
+        all,
+        any,
+        bool,
+        dict,
+        enumerate,
+        float,
+        int,
+        len,
+        list,
+        max,
+        min,
+        range,
+        reversed,
+        round,
+        set,
+        sorted,
+        str,
+        sum,
+        tuple,
+        zip,
+    )
+}
+
+
+def format_escape(value: object, spec: str) -> str:
+    """``{x:spec}``: ``format(x, spec)``, then escaped (unless ``x`` is safe markup)."""
+    text = format(value, spec)
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        if hasattr(value, "__html__"):
+            return text
+        return str(escape_value(text))
+    return text
+
+
+def format_raw(value: object, spec: str) -> str:
+    """``{.x:spec}``: ``format(x, spec)``, not escaped."""
+    return format(value, spec)
+
+
+class Undefined:
+    """The value of a name the caller did not pass, in lenient mode (``strict=False``).
+
+    It renders as the empty string, is false, iterates as empty, and its attributes, items and
+    call results are itself, so ``{user.name}`` renders nothing when ``user`` is missing.
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return ""
+
+    def __str__(self) -> str:
+        return ""
+
+    def __format__(self, spec: str) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return "Undefined"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(())
+
+    def __getattr__(self, name: str) -> Undefined:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key: object) -> Undefined:
+        return self
+
+    def __call__(self, *args: object, **kwargs: object) -> Undefined:
+        return self
+
+
+#: The single :class:`Undefined` instance.
+UNDEFINED = Undefined()
+
+
+def namespace(formatters: Mapping[str, Formatter], builtins: list[str]) -> dict[str, object]:
+    """The globals of one compiled template: the helpers plus the formatters it uses."""
+    ns: dict[str, object] = {
+        "__builtins__": {},
+        "KeyError": KeyError,
+        "_e": escape_value,
+        "_r": raw_value,
+        "_rn": raw_node,
+        "_ef": format_escape,
+        "_rf": format_raw,
+        "_j": "".join,
+        "_R": Rendered,
+        "_U": UNDEFINED,
+    }
+    for name, function in formatters.items():
+        ns[f"_f_{name}"] = function
+    for name in builtins:
+        ns[f"_b_{name}"] = SAFE_BUILTINS[name]
+    return ns
