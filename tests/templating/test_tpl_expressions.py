@@ -1,0 +1,95 @@
+"""Expressions inside tags: a safe subset of Python, parsed with ast."""
+
+from __future__ import annotations
+
+import pytest
+
+from kali.templating import Template, TemplateSyntaxError
+
+
+def render(text: str, **context: object) -> str:
+    return Template(text).render_str(**context)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("a + b", "5"),
+        ("a * b - 1", "5"),
+        ("b / a", "1.5"),
+        ("b // a", "1"),
+        ("b % a", "1"),
+        ("str(-a)", "-2"),
+        ("a < b", "True"),
+        ("a == 2 and b == 3", "True"),
+        ("a > b or b > a", "True"),
+        ("not a", "False"),
+        ("a > 1 >= a - 1", "True"),
+        ("a in [1, 2]", "True"),
+        ("a not in (1, 2)", "False"),
+        ("a is None", "False"),
+        ("a and 'yes' if a else 'no'", "yes"),
+        ("len(xs)", "3"),
+        ("max(xs)", "3"),
+        ("sum(xs)", "6"),
+        ("sorted(xs, reverse=True)[0]", "3"),
+        ("xs[1:][0]", "2"),
+        ("xs[::-1][0]", "3"),
+        ("dict(k=a)['k']", "2"),
+        ("str(a) + 'x'", "2x"),
+        ("f(a, b=b)", "2-3"),
+        ("d.get('missing', 'default')", "default"),
+        ("None", ""),
+        ("True", "True"),
+        ("float(1.5e3)", "1500.0"),
+    ],
+)
+def test_expressions(expression: str, expected: str) -> None:
+    out = render(
+        "{" + expression + "}",
+        a=2,
+        b=3,
+        xs=[1, 2, 3],
+        f=lambda x, b: f"{x}-{b}",
+        d={},
+    )
+    assert out == expected
+
+
+def test_context_names_shadow_safe_builtins() -> None:
+    assert render("{len}", len="mine") == "mine"
+
+
+def test_builtins_outside_the_safe_list_are_undefined() -> None:
+    from kali.templating import UndefinedError
+
+    with pytest.raises(UndefinedError, match="'open'"):
+        Template("{open('x')}")()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{x._secret}", "attributes starting with '_'"),
+        ("{x.__class__}", "attributes starting with '_'"),
+        ("{_x}", "names starting with '_'"),
+        ("{len([a for a in b])}", "a comprehension is not allowed"),
+        ("{f(a := 1)}", "':=' is not allowed"),
+        ("{f(*a)}", r"'\*' unpacking is not allowed"),
+        ("{f(**a)}", r"'\*\*' unpacking is not allowed"),
+        ("{a ** b}", r"'\*\*' is not allowed"),
+        ("{f'x'}", "an f-string is not allowed"),
+        ("{x.}", "invalid expression"),
+        ("{a b}", "invalid expression"),
+    ],
+)
+def test_unsafe_or_invalid_expressions_are_compile_errors(text: str, message: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match=message):
+        Template(text)
+
+
+def test_error_column_points_into_the_expression() -> None:
+    with pytest.raises(TemplateSyntaxError) as info:
+        Template("ab {x.y._z}")
+    assert info.value.line == 1
+    assert info.value.column == 5
