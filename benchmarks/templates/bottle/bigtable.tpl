@@ -1,0 +1,9 @@
+<table>
+% for row in table:
+<tr>
+% for value in row.values():
+<td>{{value}}</td>
+% end
+</tr>
+% end
+</table>

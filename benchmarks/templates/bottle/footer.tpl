@@ -1,0 +1,1 @@
+<footer><p>{{shop}} &middot; {{count}} items &middot; <a href="/about">About</a></p></footer>
