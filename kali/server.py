@@ -143,6 +143,7 @@ class Server:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         self._listener = socket.create_server((address, port), family=family, backlog=128)
         self._listener.setblocking(False)
+        self._family = family
         self._tcp = family in (socket.AF_INET, socket.AF_INET6)
         host, self.port = self._listener.getsockname()[:2]
         self.address: str = host
@@ -248,7 +249,8 @@ class Server:
         # loop comes back at once if more are queued, and the common case of a
         # single new connection costs no failing accept() call.
         try:
-            sock, client = self._listener.accept()
+            # socket.accept() without its per-call enum conversions of family and type.
+            fd, client = self._listener._accept()  # type: ignore[attr-defined]
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:  # e.g. EMFILE: pause accepting until a connection closes
@@ -256,6 +258,7 @@ class Server:
             if self._connections:
                 self._pause_accepting()
             return
+        sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
         sock.setblocking(False)
         if self._tcp:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
