@@ -4,6 +4,7 @@ A sequential server (:func:`serve_http`), requests and responses, iolist
 bodies, and the pieces around them. Everything public is re-exported here.
 """
 
+from .app import App as App
 from .errors import HTTPError as HTTPError
 from .forms import FormData as FormData
 from .forms import UploadFile as UploadFile
@@ -11,8 +12,15 @@ from .multidict import Headers as Headers
 from .multidict import MultiDict as MultiDict
 from .protocol import Limits as Limits
 from .request import Request as Request
+from .resource import Resource as Resource
 from .response import FileBody as FileBody
 from .response import Response as Response
+from .routing import BuildError as BuildError
+from .routing import Converter as Converter
+from .routing import Match as Match
+from .routing import Mount as Mount
+from .routing import Route as Route
+from .routing import RouteError as RouteError
 from .server import Server as Server
 from .server import Timeouts as Timeouts
 from .server import serve_http as serve_http
@@ -30,6 +38,9 @@ from .typing import ResponseValue as ResponseValue
 __version__ = "0.1.0"
 
 __all__ = [
+    "App",
+    "BuildError",
+    "Converter",
     "FileBody",
     "FormData",
     "HTTPError",
@@ -38,10 +49,15 @@ __all__ = [
     "IoList",
     "Limits",
     "Markup",
+    "Match",
+    "Mount",
     "MultiDict",
     "Request",
+    "Resource",
     "Response",
     "ResponseValue",
+    "Route",
+    "RouteError",
     "Server",
     "Template",
     "TemplateFolder",

@@ -1,0 +1,339 @@
+"""Compiling the dispatch tree into one Python function.
+
+The generated ``match(method, path)`` does, in order:
+
+1. one dict lookup of the whole path among the static routes;
+2. a split of the path on ``/`` (percent-decoding each segment that needs it);
+3. nested ``if`` blocks that follow the tree: at each position, the static
+   children are compared inline when there are a few, or found with one dict
+   lookup that leads to the child's own function when there are many; then
+   the parameter edges in priority order, with the built-in conversions
+   inlined (``s2.isdigit() and s2.isascii()`` then ``int(s2)``).
+
+A failed branch falls through to the next candidate, which is the
+backtracking; it happens only where the table has siblings. Each level does a
+bounded amount of work whatever the number of routes, so lookup cost grows
+with the path's depth only. ``source`` keeps the generated text for
+inspection (``print(app.matcher_source)``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from .converters import Converter, IntConverter, PathConverter, StringConverter
+from .rules import Route
+from .tree import MIXED, PARAM, PATH, REST, Match, Node, trusts_convert
+
+#: Static children compared inline up to this many; beyond it, one dict lookup.
+INLINE_STATIC_LIMIT = 6
+_INLINE = (StringConverter, IntConverter)
+_serial = itertools.count()
+
+MatchFunction = Callable[[str, str], Match | None]
+
+
+def _decode(path: str) -> list[str] | None:
+    try:
+        return [unquote(s, errors="strict") if "%" in s else s for s in path.split("/")]
+    except UnicodeDecodeError:
+        return None
+
+
+class _Generator:
+    def __init__(self, root: Node, static_routes: list[Route], static_leaves: list[Node]) -> None:
+        self.root = root
+        self.namespace: dict[str, Any] = {"_new": tuple.__new__, "_M": Match, "_decode": _decode}
+        self.names: dict[int, str] = {}
+        self.functions: list[str] = []
+        self.scope: list[object] | None = None  # constants of the function being generated
+        self.shapes: dict[str, str] = {}  # function body -> its factory's name
+        self.pending: list[_Pending] = []
+        self.tables: list[dict[str, Any]] = []
+        self.counter = itertools.count()
+        self.live: set[int] = set()
+        self._mark_live(root)
+        self.static: dict[str, dict[str, Match]] = {}
+        for route, node in zip(static_routes, static_leaves, strict=True):
+            entry = self.static.setdefault(route.path, {})
+            for method, target in node.leaf.items():
+                if target._static:
+                    entry[method] = Match(target.handler, target, ())
+
+    # -- helpers ---------------------------------------------------------------
+
+    def const(self, obj: object, prefix: str) -> str:
+        """The name generated code uses for ``obj``: a global of the module, or,
+        inside a table function, a parameter of that function's factory."""
+        if self.scope is not None:
+            for index, known in enumerate(self.scope):
+                if known is obj:
+                    return f"_c{index}"
+            self.scope.append(obj)
+            return f"_c{len(self.scope) - 1}"
+        key = id(obj)
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"{prefix}{next(self.counter)}"
+            self.namespace[name] = obj
+        return name
+
+    def is_live(self, node: Node) -> bool:
+        """Whether a non-static route ends at or below ``node``."""
+        return id(node) in self.live
+
+    def _mark_live(self, node: Node) -> bool:
+        live = any(not r._static for r in node.leaf.values())
+        for child in node.static.values():
+            live = self._mark_live(child) or live
+        for edge in node.edges:
+            live = self._mark_live(edge.child) or live
+        if live:
+            self.live.add(id(node))
+        return live
+
+    # -- code ------------------------------------------------------------------
+
+    def source(self) -> str:
+        out = ["def match(method, path):"]
+        ind = "    "
+        if self.static:
+            name = self.const(self.static, "_static")
+            out += [
+                f"{ind}e = {name}.get(path)",
+                f"{ind}if e is not None:",
+                f"{ind}    e = e.get(method)",
+                f"{ind}    if e is not None:",
+                f"{ind}        return e",
+            ]
+        if self.is_live(self.root):
+            out += [
+                f"{ind}if '%' in path:",
+                f"{ind}    segs = _decode(path)",
+                f"{ind}    if segs is None:",
+                f"{ind}        return None",
+            ]
+            if self.static:
+                out += [
+                    f"{ind}    e = {name}.get('/'.join(segs))",
+                    f"{ind}    if e is not None and len(segs) == path.count('/') + 1:",
+                    f"{ind}        e = e.get(method)",
+                    f"{ind}        if e is not None:",
+                    f"{ind}            return e",
+                ]
+            out += [
+                f"{ind}else:",
+                f"{ind}    segs = path.split('/')",
+                f"{ind}if segs[0]:",
+                f"{ind}    return None",
+                f"{ind}n = len(segs)",
+            ]
+            self.node(self.root, 1, [], out, ind)
+        elif self.static and True:
+            out += [
+                f"{ind}if '%' in path:",
+                f"{ind}    segs = _decode(path)",
+                f"{ind}    if segs is not None:",
+                f"{ind}        e = {name}.get('/'.join(segs))",
+                f"{ind}        if e is not None and len(segs) == path.count('/') + 1:",
+                f"{ind}            e = e.get(method)",
+                f"{ind}            if e is not None:",
+                f"{ind}                return e",
+            ]
+        out.append(f"{ind}return None")
+        return "\n".join([*self.functions, "\n".join(out), ""])
+
+    def function(self, node: Node, depth: int, caps: list[str]) -> _Pending:
+        """A function for the subtree at ``node``, reached through a table.
+
+        Its constants (handlers, routes, nested tables) are parameters of a
+        factory, so subtrees of the same shape share one piece of source: a
+        table of 10 000 similar routes compiles a handful of functions.
+        """
+        outer, self.scope = self.scope, []
+        body: list[str] = []
+        self.node(node, depth, caps, body, "        ")
+        constants, self.scope = self.scope, outer
+        text = "\n".join(body)
+        factory = self.shapes.get(text)
+        if factory is None:
+            factory = self.shapes[text] = f"_mk{len(self.shapes)}"
+            params = ", ".join(f"_c{i}" for i in range(len(constants)))
+            self.functions.append(
+                f"def {factory}({params}):\n"
+                f"    def f({', '.join(['method', 'segs', 'n', *caps])}):\n"
+                f"{text}\n        return None\n    return f\n"
+            )
+        pending = _Pending(factory, constants)
+        self.pending.append(pending)
+        return pending
+
+    def node(self, node: Node, d: int, caps: list[str], out: list[str], ind: str) -> None:
+        leaf = {m: r for m, r in node.leaf.items() if not r._static}
+        statics = [(t, c) for t, c in node.static.items() if self.is_live(c)]
+        edges = [e for e in node.edges if self.is_live(e.child)]
+        if leaf:
+            out.append(f"{ind}if n == {d}:")
+            self.leaf(leaf, caps, out, ind + "    ")
+        if not (statics or edges):
+            return
+        out.append(f"{ind}if n > {d}:")
+        ind += "    "
+        s = f"s{d}"
+        if statics or any(e.kind < PATH for e in edges):
+            out.append(f"{ind}{s} = segs[{d}]")
+        if len(statics) <= INLINE_STATIC_LIMIT:
+            keyword = "if"
+            for text, child in statics:
+                out.append(f"{ind}{keyword} {s} == {text!r}:")
+                self.node(child, d + 1, caps, out, ind + "    ")
+                keyword = "elif"
+        else:
+            table: dict[str, Any] = {
+                text: self.function(child, d + 1, caps) for text, child in statics
+            }
+            self.tables.append(table)
+            name = self.const(table, "_T")
+            args = ", ".join(["method", "segs", "n", *caps])
+            out += [f"{ind}f = {name}.get({s})", f"{ind}if f is not None:"]
+            if edges:  # a failed subtree falls back on the edges
+                out += [
+                    f"{ind}    r = f({args})",
+                    f"{ind}    if r is not None:",
+                    f"{ind}        return r",
+                ]
+            else:
+                out.append(f"{ind}    return f({args})")
+        for edge in edges:
+            self.edge(edge, d, caps, out, ind)
+
+    def edge(self, edge: Any, d: int, caps: list[str], out: list[str], ind: str) -> None:
+        s = f"s{d}"
+        var = f"p{len(caps)}"
+        inner = ind + "    "
+        if edge.kind == REST:
+            self.leaf(edge.child.leaf, caps, out, ind)
+            return
+        if edge.kind == PATH:
+            converter = edge.converters[0]
+            out.append(f"{ind}{var} = '/'.join(segs[{d}:])")
+            if type(converter) is PathConverter:
+                out.append(f"{ind}if {var}:")
+            else:
+                parse = self.const(edge.parse, "_px")
+                out += [
+                    f"{ind}{var} = {parse}({var})",
+                    f"{ind}if {var} is not None:",
+                    f"{inner}{var} = {var}[0]",
+                ]
+            self.leaf(edge.child.leaf, [*caps, var], out, inner)
+            return
+        if edge.kind == MIXED:
+            parse = self.const(edge.parse, "_mx")
+            count = len(edge.converters)
+            names = [f"p{len(caps) + i}" for i in range(count)]
+            out += [
+                f"{ind}v{d} = {parse}({s})",
+                f"{ind}if v{d} is not None:",
+                f"{inner}{', '.join(names)}{',' if count == 1 else ''} = v{d}",
+            ]
+            self.node(edge.child, d + 1, [*caps, *names], out, inner)
+            return
+        assert edge.kind == PARAM
+        converter = edge.converters[0]
+        cls = type(converter)
+        if cls in _INLINE:
+            assert cls._inline_check is not None and cls._inline_convert is not None
+            out.append(f"{ind}if {cls._inline_check.format(s)}:")
+            convert = cls._inline_convert.format(s)
+            if convert == s:
+                var = s
+            else:
+                out.append(f"{inner}{var} = {convert}")
+            self.node(edge.child, d + 1, [*caps, var], out, inner)
+            return
+        convert_name = self.const(converter.convert, "_cv")
+        if trusts_convert(converter):
+            check = self.const(re.compile(converter.regex).fullmatch, "_rx")
+            out += [f"{ind}if {check}({s}) is not None:", f"{inner}{var} = {convert_name}({s})"]
+            self.node(edge.child, d + 1, [*caps, var], out, inner)
+            return
+        if converter.regex == Converter.regex:
+            out.append(f"{ind}if {s}:")
+        else:
+            check = self.const(re.compile(converter.regex).fullmatch, "_rx")
+            out.append(f"{ind}if {check}({s}) is not None:")
+        out += [
+            f"{inner}try:",
+            f"{inner}    {var} = {convert_name}({s})",
+            f"{inner}except ValueError:",
+            f"{inner}    pass",
+            f"{inner}else:",
+        ]
+        self.node(edge.child, d + 1, [*caps, var], out, inner + "    ")
+
+    def leaf(self, leaf: dict[str, Route], caps: list[str], out: list[str], ind: str) -> None:
+        star = leaf.get("*")
+        groups: dict[int, tuple[Route, list[str]]] = {}
+        for method, route in leaf.items():
+            if method != "*":
+                groups.setdefault(id(route), (route, []))[1].append(method)
+        for route, methods in groups.values():
+            if len(route._names) != len(caps):
+                raise AssertionError(f"{route.path}: {len(caps)} values for {route._names}")
+            if caps:
+                values = f"({', '.join(caps)}{',' if len(caps) == 1 else ''})"
+                result = (
+                    f"_new(_M, ({self.const(route.handler, '_h')}, "
+                    f"{self.const(route, '_r')}, {values}))"
+                )
+            else:
+                result = self.const(Match(route.handler, route, ()), "_m")
+            if len(methods) <= 3:
+                cond = " or ".join(f"method == {m!r}" for m in methods)
+            else:
+                cond = f"method in {self.const(frozenset(methods), '_ms')}"
+            out += [f"{ind}if {cond}:", f"{ind}    return {result}"]
+        if star is not None:
+            out.append(f"{ind}return {self.const(Match(star.handler, star, ()), '_m')}")
+
+
+class _Pending:
+    """A table entry until the source has run: a factory's name and its arguments."""
+
+    __slots__ = ("args", "factory", "function")
+
+    def __init__(self, factory: str, args: list[object]) -> None:
+        self.factory = factory
+        self.args = args
+        self.function: Callable[..., Any] | None = None
+
+
+def compile_matcher(
+    root: Node, static_routes: list[Route], static_leaves: list[Node]
+) -> tuple[MatchFunction, str]:
+    """Generate, compile and return ``match(method, path)`` and its source."""
+    generator = _Generator(root, static_routes, static_leaves)
+    source = generator.source()
+    filename = f"<kali routes {next(_serial)}>"
+    code = compile(source, filename, "exec")
+    namespace = generator.namespace
+    exec(code, namespace)
+    # Tables are captured by reference, so they can be filled after the functions exist.
+    for pending in generator.pending:
+        pending.function = namespace[pending.factory](*pending.args)
+    for table in generator.tables:
+        for key, target in table.items():
+            table[key] = target.function
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    match: MatchFunction = namespace["match"]
+    return match, source
+
+
+__all__ = ["INLINE_STATIC_LIMIT", "MatchFunction", "compile_matcher"]

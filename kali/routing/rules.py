@@ -1,0 +1,255 @@
+"""Route tables and the path-pattern syntax.
+
+A pattern is a path whose segments are literal text, parameters, or both::
+
+    /about                      static
+    /item/<int:id>              one typed parameter per segment
+    /user/<name>                "str": any non-empty segment
+    /asset/<int:n>.css          a parameter sharing its segment with literal text
+    /report-<date:day>.pdf      ... with a custom converter
+    /files/<path:rest>          the rest of the path, slashes included (last only)
+    /dir/                       a trailing slash: "/dir" redirects here
+
+Patterns are written decoded ("/café"); matching happens on percent-decoded
+segments, and ``url_for`` encodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, TypeAlias
+
+from ..typing import Handler, ResponseValue
+from .converters import Converter
+from .errors import RouteSyntaxError, UnknownConverterError, route_error
+
+if TYPE_CHECKING:
+    from ..request import Request
+
+#: What a route accepts: a callable taking the request first, then any
+#: parameters (path parameters by name, the rest from the query string), and
+#: returning a :data:`~kali.ResponseValue`.
+RouteHandler: TypeAlias = Callable[Concatenate["Request", ...], ResponseValue]
+
+#: HTTP methods a route may name (others are refused at registration).
+_METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
+_PARAM = re.compile(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?([A-Za-z_][A-Za-z0-9_]*)>")
+
+
+class Route:
+    """One entry of a route table: ``Route("/item/<int:id>", show, methods=["GET"])``.
+
+    ``methods`` defaults to ``["GET"]`` (a GET route also answers HEAD).
+    ``name`` is what :meth:`App.url_for <kali.App.url_for>` accepts besides the
+    handler itself; it defaults to the handler's ``__name__``.
+    """
+
+    __slots__ = (
+        "_binder",
+        "_names",
+        "_params",
+        "_positional",
+        "_prefix",
+        "_segments",
+        "_static",
+        "handler",
+        "methods",
+        "name",
+        "path",
+    )
+
+    path: str
+    handler: Handler | RouteHandler
+    methods: tuple[str, ...]
+    name: str
+
+    def __init__(
+        self,
+        path: str,
+        handler: RouteHandler,
+        methods: Sequence[str] = ("GET",),
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.path = path
+        self.handler = handler
+        if isinstance(methods, str):
+            methods = (methods,)
+        self.methods = tuple(dict.fromkeys(m.upper() for m in methods))
+        self.name = name if name is not None else _default_name(handler)
+        # Filled in by the App when the route is registered:
+        self._segments: tuple[Segment, ...] = ()
+        self._params: dict[str, Converter[Any]] = {}
+        self._names: tuple[str, ...] = ()  # parameter names, in the pattern's order
+        self._positional = False  # whether the values may be passed by position
+        self._binder: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+        self._prefix: str | None = None  # mounts: the prefix to strip
+        self._static = False
+
+    @property
+    def is_mount(self) -> bool:
+        """Whether this entry is a :class:`Mount`."""
+        return self._prefix is not None
+
+    def __repr__(self) -> str:
+        return f"Route({self.path!r}, {self.name}, methods={list(self.methods)!r})"
+
+
+class Mount(Route):
+    """A table entry that hands every request under ``prefix`` to ``handler``.
+
+    ``handler`` is any handler (another :class:`~kali.App`, a static-files
+    handler...). It receives :meth:`Request.mounted <kali.Request.mounted>`:
+    ``path`` is what follows the prefix (at least ``"/"``) and ``root_path``
+    grows by the prefix.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, prefix: str, handler: Handler, *, name: str | None = None) -> None:
+        super().__init__(prefix, handler, ("*",), name=name)
+        self._prefix = prefix
+
+
+def _default_name(handler: object) -> str:
+    func = getattr(handler, "__func__", handler)
+    if getattr(handler, "__self__", None) is not None:
+        return str(getattr(func, "__qualname__", func))
+    return str(getattr(func, "__name__", None) or type(handler).__name__)
+
+
+# -- parsed patterns -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter in a pattern: ``<int:id>`` is ``Param("id", "int")``."""
+
+    name: str
+    converter: str
+
+
+#: One segment of a pattern: literal text and parameters, in order.
+Segment: TypeAlias = tuple["str | Param", ...]
+
+
+def parse_pattern(
+    pattern: str,
+    converters: Mapping[str, Converter[Any]],
+    *,
+    handler: object = None,
+    methods: tuple[str, ...] | None = None,
+) -> tuple[Segment, ...]:
+    """Split ``pattern`` into segments, checking the syntax and the converter names.
+
+    Raises :class:`RouteSyntaxError` (or :class:`UnknownConverterError`) with
+    the pattern, the handler's ``file:line`` and a fix.
+    """
+
+    def fail(problem: str, fix: str, cls: type[RouteSyntaxError] = RouteSyntaxError) -> Exception:
+        return route_error(cls, problem, pattern=pattern, handler=handler, methods=methods, fix=fix)
+
+    if not isinstance(pattern, str) or not pattern.startswith("/"):
+        raise fail(f"the path pattern {pattern!r} does not start with '/'", "write '/' + path")
+    if "?" in pattern or "#" in pattern:
+        raise fail(
+            "a path pattern cannot contain '?' or '#'",
+            "query parameters are read from handler arguments",
+        )
+    segments: list[Segment] = []
+    seen: set[str] = set()
+    raw_segments = pattern[1:].split("/")
+    for index, raw in enumerate(raw_segments):
+        last = index == len(raw_segments) - 1
+        if raw == "" and not last:
+            raise fail("the pattern has an empty segment ('//')", "remove the extra '/'")
+        if raw in (".", ".."):
+            raise fail(f"the pattern has a {raw!r} segment", "write the normalized path")
+        if "<" not in raw and ">" not in raw:
+            segments.append((raw,))
+            continue
+        parts: list[str | Param] = []
+        pos = 0
+        for found in _PARAM.finditer(raw):
+            text = raw[pos : found.start()]
+            if text:
+                parts.append(text)
+            elif parts and isinstance(parts[-1], Param):
+                raise fail(
+                    f"parameters {parts[-1].name!r} and {found.group(2)!r} touch: "
+                    "where one ends and the next begins cannot be told",
+                    "put literal text between them",
+                )
+            conv, name = found.group(1) or "str", found.group(2)
+            if name in seen:
+                raise fail(f"the parameter {name!r} appears twice", "rename one of them")
+            if conv not in converters:
+                known = ", ".join(sorted(converters))
+                raise fail(
+                    f"unknown converter {conv!r} in <{conv}:{name}>",
+                    f"use one of {known}, or register it with app.add_converter({conv!r}, ...)",
+                    UnknownConverterError,
+                )
+            seen.add(name)
+            parts.append(Param(name, conv))
+            pos = found.end()
+        text = raw[pos:]
+        if text:
+            parts.append(text)
+        for part in parts:
+            if isinstance(part, str) and ("<" in part or ">" in part):
+                raise fail(
+                    f"malformed parameter in segment {raw!r}",
+                    "write parameters as <name> or <converter:name>, with identifier names",
+                )
+        is_path = any(
+            isinstance(p, Param) and converters[p.converter].weight >= 1000 for p in parts
+        )
+        if is_path and (len(parts) != 1 or not last):
+            raise fail(
+                "a <path:...> parameter must be the whole last segment",
+                "write '/prefix/<path:name>' at the end of the pattern",
+            )
+        segments.append(tuple(parts) if parts else ("",))
+    return tuple(segments)
+
+
+def param_names(segments: Iterable[Segment]) -> list[str]:
+    """The parameter names of a parsed pattern, left to right."""
+    return [p.name for seg in segments for p in seg if isinstance(p, Param)]
+
+
+def check_methods(methods: tuple[str, ...], pattern: str, handler: object) -> tuple[str, ...]:
+    """Refuse an empty list or a malformed method name."""
+    if not methods:
+        raise route_error(
+            RouteSyntaxError,
+            "a route needs at least one method",
+            pattern=pattern,
+            handler=handler,
+            fix="methods=['GET']",
+        )
+    for method in methods:
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise route_error(
+                RouteSyntaxError,
+                f"invalid HTTP method {method!r}",
+                pattern=pattern,
+                handler=handler,
+                fix="use e.g. 'GET', 'POST'",
+            )
+    return methods
+
+
+__all__ = [
+    "Mount",
+    "Param",
+    "Route",
+    "RouteHandler",
+    "Segment",
+    "check_methods",
+    "param_names",
+    "parse_pattern",
+]

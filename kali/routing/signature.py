@@ -1,0 +1,356 @@
+"""Reading a handler's signature at registration: which arguments come from
+the path, which from the query string, and how each query value is converted.
+
+The check runs once per route, when it is registered; what it returns (a
+*binder*) is all that runs per request, and it is ``None`` when the handler
+takes nothing from the query string.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import HTTPError
+from .converters import Converter, output_type
+from .errors import SignatureMismatchError, route_error
+
+#: A binder adds query-string arguments to the path parameters of a match.
+Binder = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+_UNRESOLVED: Any = object()
+_MISSING: Any = object()
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_int(text: str) -> int:
+    if _INT.fullmatch(text) is None:
+        raise ValueError
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if _FLOAT.fullmatch(text) is None:
+        raise ValueError
+    return float(text)
+
+
+def _parse_bool(text: str) -> bool:
+    lower = text.lower()
+    if lower in _TRUE:
+        return True
+    if lower in _FALSE:
+        return False
+    raise ValueError
+
+
+def _parse_str(text: str) -> str:
+    return text
+
+
+_SCALARS: dict[Any, tuple[Callable[[str], Any], str]] = {
+    str: (_parse_str, "a string"),
+    int: (_parse_int, "an integer"),
+    float: (_parse_float, "a number"),
+    bool: (_parse_bool, "true/false, yes/no, on/off or 1/0"),
+    Any: (_parse_str, "a string"),
+    object: (_parse_str, "a string"),
+}
+
+
+class _QueryParam:
+    __slots__ = ("default", "expected", "many", "name", "parse", "required", "text")
+
+    def __init__(
+        self,
+        name: str,
+        parse: Callable[[str], Any],
+        expected: str,
+        *,
+        many: bool,
+        default: Any,
+        text: bool,
+    ) -> None:
+        self.name = name
+        self.parse = parse
+        self.expected = expected
+        self.many = many
+        self.default = default
+        self.required = default is _MISSING
+        self.text = text  # a str parameter: "" is a value, not an absence
+
+
+def _hints(handler: Any, sig: inspect.Signature, cache: dict[Any, Any]) -> dict[str, Any]:
+    """Annotations resolved to objects, as ``typing.get_type_hints`` would (string
+    annotations, from ``from __future__ import annotations``, are evaluated in the
+    handler's module). One that cannot be resolved (a name imported only under
+    ``TYPE_CHECKING``, say) is _UNRESOLVED rather than an error. ``cache`` keeps
+    each string's value per module, so a thousand handlers cost one ``eval``."""
+    func = getattr(handler, "__func__", handler)
+    namespace: dict[str, Any] = getattr(func, "__globals__", None) or {}
+    hints: dict[str, Any] = {}
+    for name, param in sig.parameters.items():
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            key = (annotation, id(namespace))
+            found = cache.get(key, _MISSING)
+            if found is _MISSING:
+                try:
+                    found = eval(annotation, namespace)  # what get_type_hints does
+                except Exception:
+                    found = _UNRESOLVED
+                cache[key] = found
+                cache[("namespace", id(namespace))] = namespace  # keeps the id valid
+            annotation = found
+        hints[name] = annotation
+    return hints
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(annotation)) == 2:
+            return args[0], True
+    return annotation, False
+
+
+def _scalar(annotation: Any) -> tuple[Callable[[str], Any], str] | None:
+    found = _SCALARS.get(annotation)
+    if found is not None:
+        return found
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        members = annotation
+        values = ", ".join(repr(str(m.value)) for m in members)
+
+        def parse_enum(text: str) -> Any:
+            for member in members:
+                if str(member.value) == text:
+                    return member
+            raise ValueError
+
+        return parse_enum, f"one of {values}"
+    if typing.get_origin(annotation) is typing.Literal:
+        choices = typing.get_args(annotation)
+        if all(isinstance(c, str) for c in choices):
+            allowed = frozenset(choices)
+
+            def parse_literal(text: str) -> str:
+                if text not in allowed:
+                    raise ValueError
+                return text
+
+            return parse_literal, "one of " + ", ".join(repr(c) for c in choices)
+    return None
+
+
+def _query_param(name: str, annotation: Any, default: Any) -> tuple[_QueryParam | None, str]:
+    """The query parameter for ``name: annotation = default``, or None and why not."""
+    if annotation is inspect.Parameter.empty or annotation is _UNRESOLVED:
+        if annotation is _UNRESOLVED:
+            return None, "its annotation cannot be resolved at runtime"
+        annotation = str
+    inner, optional = _unwrap_optional(annotation)
+    if optional and default is _MISSING:
+        default = None
+    many = False
+    if typing.get_origin(inner) in (list, typing.List):  # noqa: UP006
+        args = typing.get_args(inner)
+        inner = args[0] if args else str
+        many = True
+        if default is _MISSING:
+            default = ()
+    scalar = _scalar(inner)
+    if scalar is None:
+        return None, f"kali cannot read a {_type_name(annotation)} from the query string"
+    parse, expected = scalar
+    return (
+        _QueryParam(name, parse, expected, many=many, default=default, text=parse is _parse_str),
+        "",
+    )
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+def _compatible(declared: Any, produced: Any) -> bool:
+    """Whether a parameter annotated ``declared`` accepts the converter's ``produced`` type."""
+    if declared in (inspect.Parameter.empty, _UNRESOLVED, Any, object) or produced is object:
+        return True
+    if declared == produced:
+        return True
+    origin = typing.get_origin(declared)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_compatible(arg, produced) for arg in typing.get_args(declared))
+    if isinstance(declared, type) and isinstance(produced, type):
+        if issubclass(produced, declared):
+            return True
+        if produced is int and declared in (float, complex):  # PEP 484 numeric tower
+            return True
+    return False
+
+
+def analyse(
+    handler: Any,
+    pattern: str,
+    methods: tuple[str, ...],
+    path_params: Mapping[str, Converter[Any]],
+    cache: dict[Any, Any] | None = None,
+) -> tuple[Binder | None, bool]:
+    """Check ``handler`` against its route; return its query binder (``None`` if
+    unneeded) and whether the path values may be passed by position (the
+    handler's parameters after the request are the path parameters, in order).
+
+    Raises :class:`SignatureMismatchError` naming the route and ``file:line``.
+    """
+
+    def fail(problem: str, fix: str) -> Exception:
+        return route_error(
+            SignatureMismatchError,
+            problem,
+            pattern=pattern,
+            handler=handler,
+            methods=methods,
+            fix=fix,
+        )
+
+    if not callable(handler):
+        raise fail(f"the handler {handler!r} is not callable", "pass a function or a method")
+    try:
+        sig = inspect.signature(handler)
+    except (TypeError, ValueError) as exc:
+        raise fail(f"cannot read the handler's signature ({exc})", "use a function") from None
+    params = list(sig.parameters.values())
+    first_kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.VAR_POSITIONAL,
+    )
+    if not params or params[0].kind not in first_kinds:
+        raise fail(
+            "the handler does not take the request as its first argument",
+            "define it as def handler(request: Request, ...)",
+        )
+    hints = _hints(handler, sig, {} if cache is None else cache)
+    query: list[_QueryParam] = []
+    taken: set[str] = set()
+    var_keyword = False
+    for param in params[1:]:
+        name = param.name
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            var_keyword = True
+            continue
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            raise fail(
+                f"the handler has *{name}: kali passes parameters by name", f"remove *{name}"
+            )
+        if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise fail(
+                f"the parameter {name!r} is positional-only: kali passes parameters by name",
+                "move the '/' marker right after the request parameter",
+            )
+        annotation = hints.get(name, param.annotation)
+        default = _MISSING if param.default is inspect.Parameter.empty else param.default
+        if name in path_params:
+            converter = path_params[name]
+            produced = output_type(type(converter))
+            if not _compatible(annotation, produced):
+                conv = type(converter).__name__
+                raise fail(
+                    f"the path parameter {name!r} is converted by {conv} to "
+                    f"{_type_name(produced)}, but the handler declares {name}: "
+                    f"{_type_name(annotation)}",
+                    f"annotate it as {name}: {_type_name(produced)} or change the converter",
+                )
+            taken.add(name)
+            continue
+        spec, why = _query_param(name, annotation, default)
+        if spec is None:
+            raise fail(
+                f"the parameter {name!r} is not in the path, so it would be read from the "
+                f"query string, but {why}",
+                "use str, int, float, bool, an Enum, a Literal of strings, list[...] of "
+                "those or X | None, or add it to the path",
+            )
+        query.append(spec)
+    missing = [name for name in path_params if name not in taken]
+    if missing and not var_keyword:
+        name = missing[0]
+        produced = _type_name(output_type(type(path_params[name])))
+        raise fail(
+            f"the path parameter {name!r} is not a parameter of the handler",
+            f"add '{name}: {produced}' to its signature (or rename the path parameter)",
+        )
+    names = list(path_params)
+    leading = params[1 : 1 + len(names)]
+    positional = [p.name for p in leading] == names and all(
+        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
+    )
+    if not query and not var_keyword:
+        return None, positional
+    return _make_binder(tuple(query), var_keyword), positional
+
+
+def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool) -> Binder:
+    named = frozenset(spec.name for spec in specs)
+
+    def bind(request: Any, params: dict[str, Any]) -> dict[str, Any]:
+        query = request.query
+        for spec in specs:
+            name = spec.name
+            if spec.many:
+                texts = [t for t in query.get_all(name) if t or spec.text]
+                if not texts:
+                    default = spec.default
+                    params[name] = list(default) if isinstance(default, tuple) else default
+                    continue
+                try:
+                    params[name] = [spec.parse(t) for t in texts]
+                except ValueError:
+                    bad = next(t for t in texts if _rejects(spec.parse, t))
+                    raise _bad_value(spec, bad) from None
+                continue
+            text = query.get(name)
+            if text is None or (not text and not spec.text):
+                if spec.required:
+                    raise HTTPError(400, f"Missing query parameter {name!r}")
+                params[name] = spec.default
+                continue
+            try:
+                params[name] = spec.parse(text)
+            except ValueError:
+                raise _bad_value(spec, text) from None
+        if var_keyword:
+            for key in query:
+                if key not in named and key not in params:
+                    params[key] = query[key]
+        return params
+
+    return bind
+
+
+def _rejects(parse: Callable[[str], Any], text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return True
+    return False
+
+
+def _bad_value(spec: _QueryParam, text: str) -> HTTPError:
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return HTTPError(400, f"Query parameter {spec.name!r} must be {spec.expected}, not {shown!r}")
+
+
+__all__ = ["Binder", "analyse"]

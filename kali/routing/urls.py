@@ -1,0 +1,142 @@
+"""Reverse routing: building a URL from a route and parameter values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .converters import Converter
+from .errors import BuildError, where
+from .rules import Param, Route
+from .tree import trusts_convert
+
+#: Characters left as they are in a path segment (RFC 3986 pchar, minus "/").
+SEGMENT_SAFE = "!$&'()*+,;=:@"
+_PATH_SAFE = SEGMENT_SAFE + "/"
+
+
+def build_path(route: Route, values: Mapping[str, Any]) -> str:
+    """The path of ``route`` with ``values`` converted and percent-encoded.
+
+    Every parameter of the route must be in ``values``. Raises
+    :class:`BuildError` naming the parameter when a value is rejected.
+    """
+    out: list[str] = []
+    for segment in route._segments:
+        texts: list[str] = []
+        for part in segment:
+            if isinstance(part, str):
+                texts.append(part)
+                continue
+            converter = route._params[part.name]
+            value = values[part.name]
+            try:
+                text = converter.to_url(value)
+            except (ValueError, TypeError) as exc:
+                raise _rejected(route, part, value, str(exc) or type(exc).__name__) from None
+            if not isinstance(text, str):
+                raise _rejected(route, part, value, f"to_url returned {type(text).__name__}")
+            is_path = converter.weight >= 1000
+            if is_path:
+                pieces = text.split("/")
+                if any(p in ("", ".", "..") for p in pieces[:-1]) or pieces[-1] in (".", ".."):
+                    raise _rejected(
+                        route, part, value, "a path cannot have empty, '.' or '..' segments"
+                    )
+            elif text in (".", ".."):
+                raise _rejected(route, part, value, "'.' and '..' are not segment values")
+            elif len(segment) == 1 and not _reads_back(converter, text):
+                raise _rejected(route, part, value, f"{text!r} would not be matched back")
+            texts.append(text)
+        if len(segment) > 1:
+            _check_mixed(route, segment, texts)
+        out.append(
+            "".join(
+                quote(
+                    t,
+                    safe=_PATH_SAFE
+                    if len(segment) == 1
+                    and isinstance(segment[0], Param)
+                    and route._params[segment[0].name].weight >= 1000
+                    else SEGMENT_SAFE,
+                )
+                for t in texts
+            )
+        )
+    return "/" + "/".join(out)
+
+
+def _reads_back(converter: Converter[Any], text: str) -> bool:
+    """Whether matching would accept ``text`` for a whole-segment parameter."""
+    if not trusts_convert(converter) and re.fullmatch(converter.regex, text) is None:
+        return False
+    try:
+        converter.convert(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_mixed(route: Route, segment: tuple[str | Param, ...], texts: list[str]) -> None:
+    regex = "".join(
+        f"(?:{route._params[p.name].regex})" if isinstance(p, Param) else re.escape(p)
+        for p in segment
+    )
+    if re.fullmatch(regex, "".join(texts)) is None:
+        names = ", ".join(p.name for p in segment if isinstance(p, Param))
+        raise BuildError(
+            f"cannot build {route.path!r}: the values of {names} give the segment "
+            f"{''.join(texts)!r}, which the pattern would not match back"
+        )
+
+
+def _rejected(route: Route, part: Param, value: Any, why: str) -> BuildError:
+    return BuildError(
+        f"cannot build {route.path!r} (handler {where(route.handler)}): the value {value!r} "
+        f"of parameter {part.name!r} is rejected by the {part.converter} converter: {why}"
+    )
+
+
+def query_string(extra: Mapping[str, Any]) -> str:
+    """``a=1&b=x&b=y`` for extra ``url_for`` arguments (lists repeat, ``None`` is skipped)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in extra.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend((key, _text(v)) for v in value)
+        else:
+            pairs.append((key, _text(value)))
+    return urlencode(pairs)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def choose(candidates: Iterable[Route], given: Mapping[str, Any], target: str) -> Route:
+    """The first candidate whose parameters are all in ``given`` (or a BuildError)."""
+    routes = list(candidates)
+    for route in routes:
+        if all(name in given for name in route._params):
+            return route
+    route = routes[0]
+    missing = [name for name in route._params if name not in given]
+    where_ = f"(handler {where(route.handler)})"
+    if len(routes) == 1:
+        raise BuildError(
+            f"cannot build a URL for {target}: route {route.path!r} {where_} needs the "
+            f"parameter {missing[0]!r}, which was not given"
+        )
+    options = "; ".join(f"{r.path!r} needs {sorted(r._params) or 'nothing'}" for r in routes)
+    raise BuildError(
+        f"cannot build a URL for {target}: no route has all its parameters given "
+        f"(missing {missing[0]!r} for {route.path!r}); routes: {options}"
+    )
+
+
+__all__ = ["SEGMENT_SAFE", "build_path", "choose", "query_string"]
