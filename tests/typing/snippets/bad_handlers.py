@@ -1,0 +1,45 @@
+"""Misuse that mypy --strict must reject: each "# E:" gives the expected message."""
+
+from __future__ import annotations
+
+from kali import Request
+from kali.app import App
+from kali.resource import Resource
+
+app = App()
+
+
+@app.get("/count")  # E: Value of type variable "HandlerT" of function cannot be "Callable[[Re
+def count(request: Request) -> int:
+    return 3
+
+
+@app.get("/none")  # E: cannot be "Callable[[], str]"
+def no_request() -> str:
+    return ""
+
+
+@app.post("/wrong")  # E: cannot be "Callable[[int], str]"
+def wrong_first(request: int) -> str:
+    return ""
+
+
+app.add_route("/lambda", lambda: "x")  # E: Argument 2 to "add_route" of "App" has incompatible type
+
+
+class Task(Resource):
+    def get(self) -> str:  # E: Signature of "get" incompatible with supertype
+        return ""
+
+    def post(self, request: Request, id: int) -> int:  # E: Signature of "post" incompatible
+        return id
+
+
+app.url_for(42)  # E: Argument 1 to "url_for" of "App" has incompatible type "int"
+app.url_for(Task)  # E: Argument 1 to "url_for" of "App" has incompatible type "type[Task]"
+
+
+@app.resource("/plain")
+class NotAResource:  # E: Value of type variable "ResourceT" of function cannot be
+    def get(self, request: Request) -> str:
+        return ""
