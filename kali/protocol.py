@@ -26,14 +26,24 @@ to answer (400, 413, 414, 417, 431, 501 or 505); after that the parser is
 in an error state and the connection must be closed, since the framing of
 whatever follows is unknown. Framing is never guessed: Content-Length together
 with Transfer-Encoding, differing Content-Lengths, obs-fold, a bare CR or LF,
-and malformed chunk sizes are all rejected.
+and malformed chunk sizes are all rejected, as are a malformed Host and an
+absolute-form target with userinfo.
+
+However the bytes are split into feeds, the events and the error (status
+included) are the same: limits and bare CR/LF are checked while a head is
+still arriving, and the error reported is the one that became certain first
+in the byte stream (see ``_first_violation``).
+
+The hot path (a whole head in one feed) costs two regex calls: one for the
+request line and one ``findall`` for every field line. Only when those fail
+does ``_head_error`` work out which rule was broken.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, NoReturn
 from urllib.parse import unquote_to_bytes
 
 
@@ -66,9 +76,10 @@ class Limits:
 
     #: Longest request line (method, target and version): 414 beyond it.
     max_request_line: int = 8 * 1024
-    #: Largest request head (request line plus header fields): 431 beyond it.
+    #: Largest request head (request line plus header fields), and largest
+    #: trailer section of a chunked body: 431 beyond it.
     max_head_size: int = 64 * 1024
-    #: Most header fields in one request: 431 beyond it.
+    #: Most header fields in one request (and most trailer fields): 431 beyond it.
     max_header_count: int = 100
     #: Largest request body: 413 beyond it (checked before reading it when declared).
     max_body_size: int = 100 * 1024 * 1024
@@ -113,13 +124,34 @@ class EndOfMessage(NamedTuple):
 
 Event = RequestHead | Data | EndOfMessage
 
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_REQUEST_LINE = re.compile(rf"({_TOKEN}) ([\x21-\x7e]+) HTTP/([0-9])\.([0-9])")
-_FIELD = re.compile(rf"({_TOKEN}):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*")
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?")
+# The grammar (RFC 9110 5.6.2, 5.5; RFC 9112 3, 5). Possessive quantifiers
+# (``*+``, ``++``) keep every pattern linear: none of them can backtrack, so a
+# hostile head cannot make them slow.
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]++"
+_REQUEST_LINE = re.compile(rf"({_TOKEN}) ([\x21-\x7e]++) HTTP/([0-9])\.([0-9])")
+# A field line; the value may end with whitespace, which the caller strips.
+# No control character but tab, and so no CR or LF, anywhere.
+_FIELD_LINE = rf"({_TOKEN}):[ \t]*+([\t\x20-\x7e\x80-\xff]*+)"
+_FIELD = re.compile(_FIELD_LINE)
+# Every field line of a head, each preceded by its CRLF. A malformed line is
+# skipped by findall, which the caller notices by counting CRLFs.
+_FIELDS = re.compile(rf"\r\n{_FIELD_LINE}(?=\r\n|\Z)")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*+(?:;[\t\x20-\x7e\x80-\xff]*+)?")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# RFC 3986 host [ ":" port ], without userinfo (RFC 9110 4.2.4 forbids it).
+_SUB_DELIMS_ETC = r"A-Za-z0-9\-._~!$&'()*+,;="
+_HOST = re.compile(
+    rf"(?:[{_SUB_DELIMS_ETC}]*+(?:%[0-9A-Fa-f]{{2}}[{_SUB_DELIMS_ETC}]*+)*+"
+    rf"|\[[0-9A-Fa-f:.]++\]|\[v[0-9A-Fa-f]++\.[{_SUB_DELIMS_ETC}:]++\])"
+    r"(?::[0-9]*+)?"
+)
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_BARE_CR = re.compile(rb"\r[^\n]")
 _MAX_CHUNK_LINE = 4096
+
+# The header fields that affect framing or the connection, looked at by _parse_head.
+_FRAMING: Final = frozenset(("host", "connection", "content-length", "transfer-encoding", "expect"))
 
 _HEAD, _BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _TRAILERS, _CLOSED, _ERROR = range(7)
 _EOM: Final = EndOfMessage()
@@ -144,23 +176,57 @@ def decode_path(raw_path: str) -> str:
     return path
 
 
-def _check_partial_line_endings(buf: bytearray, start: int) -> None:
-    # Like _check_line_endings on buf[start:], for a block still being received:
-    # a CR at the very end may yet be followed by its LF.
+# -- errors that show before a block (head or trailers) is complete -----------
+#
+# A bare CR or LF, a request line that is too long, and a block that is too
+# large are detected as soon as enough bytes have arrived, without waiting for
+# the CRLFCRLF that ends the block. So that the status does not depend on how
+# the bytes were split into feeds, the error raised is always the one that
+# became certain first in the byte stream, exactly as if the bytes had arrived
+# one at a time (ties: bare LF, bare CR, 414, 431).
+
+
+def _first_violation(
+    data: bytes, complete: bool, line_limit: int | None, size_limit: int, what: str
+) -> ProtocolError | None:
+    """The earliest of those errors in ``data``, a block being received (or,
+    if ``complete``, a whole block followed by its CRLFCRLF), or None."""
+    found: list[tuple[int, int, ProtocolError]] = []
+    # Each candidate: (the number of bytes after which it is certain, tie rank, error).
+    m = _BARE_LF.search(data)
+    if m is not None:
+        found.append((m.start() + 1, 0, ProtocolError(400, f"Bare LF in the {what}")))
+    m = _BARE_CR.search(data)
+    if m is not None:
+        found.append((m.start() + 2, 1, ProtocolError(400, f"Bare CR in the {what}")))
+    if line_limit is not None and data.find(b"\r\n", 0, line_limit + 2) < 0:
+        # No CRLF starts within the first line_limit + 1 bytes: the line is too
+        # long once byte line_limit is seen, unless that byte is a CR (which may
+        # be the line's end; the next byte tells).
+        at = line_limit + (2 if data[line_limit : line_limit + 1] == b"\r" else 1)
+        if at <= len(data):
+            found.append((at, 2, ProtocolError(414, "Request line too long")))
+    # Only prefixes that do not yet hold the whole CRLFCRLF count here.
+    usable = len(data) - 1 if complete else len(data)
+    for at in range(size_limit + 1, min(size_limit + 4, usable) + 1):
+        # The block is at least `at` bytes minus any trailing part of a CRLFCRLF.
+        pending = next(k for k in (3, 2, 1, 0) if data.endswith(b"\r\n\r"[:k], 0, at))
+        if at - pending > size_limit:
+            found.append((at, 3, ProtocolError(431, f"The {what} is too large")))
+            break
+    return min(found, key=lambda c: c[:2])[2] if found else None
+
+
+def _suspicious(buf: bytearray, start: int) -> bool:
+    """Whether ``buf[start:]`` may hold a bare CR or LF (a cheap, incremental check)."""
     if start and buf[start - 1 : start + 1] == b"\r\n":
         start += 1
+    # A CR at the very end may yet be followed by its LF.
     stop = len(buf) - 1 if buf.endswith(b"\r") else len(buf)
-    if start < stop and (buf.find(b"\n", start, stop) >= 0 or buf.find(b"\r", start, stop) >= 0):
-        _check_line_endings(buf[start:stop])
-
-
-def _check_line_endings(block: bytes | bytearray) -> None:
-    # Every CR must start a CRLF and every LF must end one.
-    crlf = block.count(b"\r\n")
-    if block.count(b"\n") != crlf:
-        raise ProtocolError(400, "Bare LF in the request head")
-    if block.count(b"\r") != crlf:
-        raise ProtocolError(400, "Bare CR in the request head")
+    if start >= stop:
+        return False
+    crlf = buf.count(b"\r\n", start, stop)
+    return buf.count(b"\n", start, stop) != crlf or buf.count(b"\r", start, stop) != crlf
 
 
 class RequestParser:
@@ -180,7 +246,7 @@ class RequestParser:
         self._limits = limits
         self._buf = bytearray()
         self._state = _HEAD
-        self._scan_from = 0
+        self._scan_from = 0  # where the next search for a block's end starts
         self._remaining = 0  # bytes left of the body or of the current chunk
         self._received = 0  # body bytes so far (for max_body_size)
         self._keep_alive = True
@@ -198,7 +264,7 @@ class RequestParser:
     @property
     def closed(self) -> bool:
         """True once a request that ends the connection (or an error) was parsed."""
-        return self._state in (_CLOSED, _ERROR)
+        return self._state >= _CLOSED
 
     def feed(self, data: bytes) -> None:
         """Add bytes received from the client."""
@@ -229,93 +295,99 @@ class RequestParser:
 
     # -- the head -----------------------------------------------------------
 
-    def _read_head(self) -> RequestHead | EndOfMessage | _NeedData:
+    def _read_head(self) -> RequestHead | _NeedData:
         buf = self._buf
         # RFC 9112 2.2: ignore empty lines before the request line.
-        while buf[:2] == b"\r\n":
+        while buf.startswith(b"\r\n"):
             del buf[:2]
         end = buf.find(b"\r\n\r\n", self._scan_from)
         if end < 0:
-            self._check_partial_head()
+            self._check_partial(buf, self._limits.max_request_line, "request head")
             return NEED_DATA
         self._scan_from = 0
-        head = buf[:end]
+        text = buf[:end].decode("latin-1")
         del buf[: end + 4]
-        return self._parse_head(head)
+        return self._parse_head(text)
 
-    def _check_partial_head(self) -> None:
-        buf = self._buf
+    def _check_partial(self, buf: bytearray, line_limit: int | None, what: str) -> None:
+        """Raise early for a block (head or trailers) still being received."""
         limits = self._limits
-        if len(buf) > limits.max_head_size:
-            raise ProtocolError(431, "Request header fields too large")
-        line_end = buf.find(b"\r\n")
-        if (line_end < 0 and len(buf) > limits.max_request_line) or (
-            line_end > limits.max_request_line
+        size = len(buf)
+        if (
+            size > limits.max_head_size
+            or _suspicious(buf, self._scan_from)
+            or (
+                line_limit is not None
+                and size > line_limit
+                and buf.find(b"\r\n", 0, line_limit + 2) < 0
+            )
         ):
-            raise ProtocolError(414, "Request line too long")
-        # Fail early on a bare CR or LF rather than wait for a CRLFCRLF that
-        # never comes. Only the bytes not checked before are looked at.
-        _check_partial_line_endings(buf, self._scan_from)
-        self._scan_from = max(0, len(buf) - 3)
+            error = _first_violation(bytes(buf), False, line_limit, limits.max_head_size, what)
+            if error is not None:
+                raise error
+        self._scan_from = max(0, size - 3)
 
-    def _parse_head(self, head: bytearray) -> RequestHead | EndOfMessage:
+    def _parse_head(self, text: str) -> RequestHead:
         limits = self._limits
-        if len(head) > limits.max_head_size:
-            raise ProtocolError(431, "Request header fields too large")
-        _check_line_endings(head)
-        lines = head.decode("latin-1").split("\r\n")
-        request_line = lines[0]
-        if len(request_line) > limits.max_request_line:
-            raise ProtocolError(414, "Request line too long")
-        match = _REQUEST_LINE.fullmatch(request_line)
-        if match is None:
-            raise ProtocolError(400, "Malformed request line")
+        line_end = text.find("\r\n")
+        if line_end < 0:
+            line_end = len(text)
+        if line_end > limits.max_request_line or len(text) > limits.max_head_size:
+            self._head_error(text)
+        match = _REQUEST_LINE.fullmatch(text, 0, line_end)
+        fields = _FIELDS.findall(text, line_end)
+        if match is None or len(fields) != text.count("\r\n", line_end):
+            # Something is malformed: find out what, slowly.
+            self._head_error(text)
         method, target, major, minor = match.groups()
         if major != "1":
             raise ProtocolError(505, "HTTP version not supported")
         http11 = minor != "0"
-        if len(lines) - 1 > limits.max_header_count:
+        if len(fields) > limits.max_header_count:
             raise ProtocolError(431, "Too many header fields")
 
-        headers: list[tuple[str, str]] = []
+        headers = [(name.lower(), value.rstrip(" \t")) for name, value in fields]
         content_length: int | None = None
-        transfer_encoding: list[str] = []
-        connection = ""
+        transfer_encoding: list[str] | None = None
+        connection: list[str] | None = None
         expect: str | None = None
-        hosts = 0
-        field = _FIELD.fullmatch
-        for line in lines[1:]:
-            m = field(line)
-            if m is None:
-                if line[:1] in (" ", "\t"):
-                    raise ProtocolError(400, "Obsolete line folding is not allowed")
-                raise ProtocolError(400, "Malformed header field")
-            name = m[1].lower()
-            value = m[2]
-            headers.append((name, value))
-            if name == "content-length":
+        host: str | None = None
+        for name, value in headers:
+            if name not in _FRAMING:
+                continue
+            if name == "host":
+                if host is not None:
+                    raise ProtocolError(400, "More than one Host header")
+                host = value
+            elif name == "connection":
+                value = value.lower()
+                tokens = [t.strip(" \t") for t in value.split(",")] if "," in value else [value]
+                connection = tokens if connection is None else connection + tokens
+            elif name == "content-length":
                 content_length = self._content_length(value, content_length)
             elif name == "transfer-encoding":
-                transfer_encoding.extend(v.strip().lower() for v in value.split(","))
-            elif name == "connection":
-                connection += "," + value.lower()
-            elif name == "host":
-                hosts += 1
+                codings = [t.strip(" \t").lower() for t in value.split(",")]
+                if transfer_encoding is None:
+                    transfer_encoding = codings
+                else:
+                    transfer_encoding += codings
             elif name == "expect":
                 if expect is not None:
                     raise ProtocolError(400, "Repeated Expect header")
                 expect = value.lower()
 
-        if hosts > 1 or (http11 and hosts == 0):
-            raise ProtocolError(400, "HTTP/1.1 requires exactly one Host header")
-        if connection:
-            tokens = {t.strip() for t in connection.split(",")}
-            keep_alive = "close" not in tokens and (http11 or "keep-alive" in tokens)
-        else:
+        if host is None:
+            if http11:
+                raise ProtocolError(400, "HTTP/1.1 requires a Host header")
+        elif not _HOST.fullmatch(host):
+            raise ProtocolError(400, "Malformed Host header")
+        if connection is None:
             keep_alive = http11
+        else:
+            keep_alive = "close" not in connection and (http11 or "keep-alive" in connection)
 
         chunked = False
-        if transfer_encoding:
+        if transfer_encoding is not None:
             if not http11:
                 raise ProtocolError(400, "Transfer-Encoding is not allowed in HTTP/1.0")
             if content_length is not None:
@@ -325,6 +397,8 @@ class RequestParser:
             if len(transfer_encoding) > 1:
                 if "chunked" in transfer_encoding[:-1]:
                     raise ProtocolError(400, "chunked applied more than once")
+                if "" in transfer_encoding:
+                    raise ProtocolError(400, "Empty transfer coding")
                 raise ProtocolError(501, "Unsupported transfer coding")
             chunked = True
 
@@ -334,6 +408,8 @@ class RequestParser:
                 raise ProtocolError(417, "Unsupported expectation")
             expect_continue = http11
 
+        if method == "CONNECT":
+            raise ProtocolError(501, "CONNECT is not supported")
         raw_path, query_string = self._split_target(method, target)
         path = decode_path(raw_path)
 
@@ -345,21 +421,52 @@ class RequestParser:
             # With no body, the next event is EndOfMessage (remaining == 0).
             self._state = _BODY
             self._remaining = content_length = content_length or 0
-        return RequestHead(
-            method,
-            target,
-            path,
-            raw_path,
-            query_string,
-            "1.1" if http11 else "1.0",
-            headers,
-            keep_alive,
-            expect_continue,
-            content_length,
+        # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path).
+        return tuple.__new__(
+            RequestHead,
+            (
+                method,
+                target,
+                path,
+                raw_path,
+                query_string,
+                "1.1" if http11 else "1.0",
+                headers,
+                keep_alive,
+                expect_continue,
+                content_length,
+            ),
         )
 
+    def _head_error(self, text: str) -> NoReturn:
+        """Raise the error of a complete head that failed the fast path."""
+        limits = self._limits
+        error = _first_violation(
+            text.encode("latin-1") + b"\r\n\r\n",
+            True,
+            limits.max_request_line,
+            limits.max_head_size,
+            "request head",
+        )
+        if error is not None:
+            raise error
+        lines = text.split("\r\n")
+        match = _REQUEST_LINE.fullmatch(lines[0])
+        if match is None:
+            raise ProtocolError(400, "Malformed request line")
+        if match[3] != "1":
+            raise ProtocolError(505, "HTTP version not supported")
+        if len(lines) - 1 > limits.max_header_count:
+            raise ProtocolError(431, "Too many header fields")
+        for line in lines[1:]:
+            if _FIELD.fullmatch(line) is None:
+                if line[:1] in (" ", "\t"):
+                    raise ProtocolError(400, "Obsolete line folding is not allowed")
+                raise ProtocolError(400, "Malformed header field")
+        raise ProtocolError(400, "Malformed request head")  # pragma: no cover
+
     def _content_length(self, value: str, previous: int | None) -> int:
-        lengths = {v.strip() for v in value.split(",")}
+        lengths = {v.strip(" \t") for v in value.split(",")}
         if len(lengths) != 1:
             raise ProtocolError(400, "Differing Content-Length values")
         text = lengths.pop()
@@ -387,17 +494,23 @@ class RequestParser:
             slash = rest.find("/")
             query = rest.find("?")
             if slash < 0 or (0 <= query < slash):
+                authority_end = query if query >= 0 else len(rest)
                 target = "/" + rest[query:] if query >= 0 else "/"
             else:
+                authority_end = slash
                 target = rest[slash:]
+            if not _HOST.fullmatch(rest, 0, authority_end):
+                raise ProtocolError(400, "Malformed authority in the request target")
         raw_path, _, query_string = target.partition("?")
         return raw_path, query_string
 
     # -- the body ------------------------------------------------------------
 
     def _end_message(self) -> EndOfMessage:
-        self._state = _HEAD if self._keep_alive else _CLOSED
-        if self._state == _CLOSED:
+        if self._keep_alive:
+            self._state = _HEAD
+        else:
+            self._state = _CLOSED
             self._buf.clear()
         return _EOM
 
@@ -439,15 +552,15 @@ class RequestParser:
             self._remaining = remaining - len(data)
             return Data(data)
 
-        end = buf.find(b"\r\n")
+        # Every problem with a chunk-size line is a 400, however it is split.
+        end = buf.find(b"\r\n", 0, _MAX_CHUNK_LINE + 2)
         if end < 0:
-            if len(buf) > _MAX_CHUNK_LINE:
+            if len(buf) - buf.endswith(b"\r") > _MAX_CHUNK_LINE:
                 raise ProtocolError(400, "Chunk size line too long")
-            _check_partial_line_endings(buf, 0)
+            if _suspicious(buf, 0):
+                raise ProtocolError(400, "Bare CR or LF in a chunk size line")
             return NEED_DATA
-        line = buf[:end]
-        _check_line_endings(line)
-        match = _CHUNK_SIZE.fullmatch(line)
+        match = _CHUNK_SIZE.fullmatch(buf, 0, end)
         if match is None:
             raise ProtocolError(400, "Malformed chunk size")
         size = int(match[1], 16)
@@ -457,6 +570,7 @@ class RequestParser:
             raise ProtocolError(413, "Request body too large")
         if size == 0:
             self._state = _TRAILERS
+            self._scan_from = 0
             return self._read_trailers()
         self._state = _CHUNK_DATA
         self._remaining = size
@@ -464,18 +578,25 @@ class RequestParser:
 
     def _read_trailers(self) -> EndOfMessage | _NeedData:
         buf = self._buf
-        if buf[:2] == b"\r\n":
+        if buf.startswith(b"\r\n"):
             del buf[:2]
             return self._end_message()
-        end = buf.find(b"\r\n\r\n")
+        end = buf.find(b"\r\n\r\n", self._scan_from)
         if end < 0:
-            if len(buf) > self._limits.max_head_size:
-                raise ProtocolError(431, "Trailer fields too large")
-            _check_partial_line_endings(buf, 0)
+            self._check_partial(buf, None, "trailer section")
             return NEED_DATA
-        block = buf[:end]
-        _check_line_endings(block)
-        for line in block.decode("latin-1").split("\r\n"):
+        self._scan_from = 0
+        block = bytes(buf[:end])
+        limits = self._limits
+        error = _first_violation(
+            block + b"\r\n\r\n", True, None, limits.max_head_size, "trailer section"
+        )
+        if error is not None:
+            raise error
+        lines = block.decode("latin-1").split("\r\n")
+        if len(lines) > limits.max_header_count:
+            raise ProtocolError(431, "Too many trailer fields")
+        for line in lines:
             if _FIELD.fullmatch(line) is None:
                 raise ProtocolError(400, "Malformed trailer field")
         del buf[: end + 4]
