@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def demo_url(tmp_path: Path) -> Iterator[str]:
+def demo(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """The demo, started as a user would, on a free port; stopped after the test."""
     log = (tmp_path / "demo.log").open("w")
     process = subprocess.Popen(
@@ -33,19 +33,23 @@ def demo_url(tmp_path: Path) -> Iterator[str]:
         assert process.stdout is not None
         line = process.stdout.readline()
         assert "serving on " in line, line
-        yield line.split("serving on ")[1].split()[0]
+        yield line.split("serving on ")[1].split()[0], process
     finally:
-        process.terminate()
-        process.wait(10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
         assert process.stdout is not None
         process.stdout.close()
         log.close()
         print((tmp_path / "demo.log").read_text())  # shown when the test fails
 
 
-def test_demo_loads_with_its_assets_and_adds_a_note(demo_url: str, chromium: str) -> None:
+def test_demo_loads_with_its_assets_and_adds_a_note(
+    demo: tuple[str, subprocess.Popen[str]], chromium: str
+) -> None:
     from playwright.sync_api import sync_playwright
 
+    demo_url, process = demo
     failed: list[str] = []
     loaded: list[tuple[str, int]] = []
     with sync_playwright() as p:
@@ -64,6 +68,9 @@ def test_demo_loads_with_its_assets_and_adds_a_note(demo_url: str, chromium: str
             page.wait_for_selector("#notes li")
             assert page.text_content("#notes li .text") == "Buy <milk> & tea"
             assert page.text_content(".count") == "1 note"
+            page.click("#quit button")  # stops the program
+            page.wait_for_selector("text=Goodbye")
+            assert process.wait(10) == 0  # the Quit button ended the program
         finally:
             browser.close()
     assert failed == []

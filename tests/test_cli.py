@@ -32,7 +32,7 @@ def start(*args: str) -> tuple[subprocess.Popen[str], str]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_serves_logs_and_stops_gracefully(sig: signal.Signals) -> None:
-    process, url = start("intro:hello")
+    process, url = start("intro:app")
     try:
         with urllib.request.urlopen(url + "?name=CLI", timeout=5) as response:
             assert b"Hello, CLI!" in response.read()
