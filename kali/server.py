@@ -59,6 +59,10 @@ BODY_SPILL_SIZE: Final = 1024 * 1024
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HAS_SENDMSG: Final = hasattr(socket.socket, "sendmsg")
 _HAS_SENDFILE: Final = hasattr(os, "sendfile")
+# Per-call non-blocking I/O where the platform has it: a connection answered
+# at once (accept, recv, send, close) then needs no fcntl/ioctl to become
+# non-blocking. Elsewhere (Windows) sockets are made non-blocking on accept.
+_DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ class _Connection:
         "deadline",
         "file",
         "head",
+        "nodelay",
         "out",
         "parser",
         "registered",
@@ -106,6 +111,7 @@ class _Connection:
         self.close_after_write = False
         self.writing = False  # waiting for EVENT_WRITE rather than EVENT_READ
         self.registered = False  # known to the selector
+        self.nodelay = False  # TCP_NODELAY set
         self.deadline = 0.0
         self.started = 0.0
 
@@ -259,9 +265,8 @@ class Server:
                 self._pause_accepting()
             return
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
-        sock.setblocking(False)
-        if self._tcp:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not _DONTWAIT:
+            sock.setblocking(False)
         conn = _Connection(sock, client, self.limits)
         conn.deadline = time.monotonic() + self.timeouts.idle
         self._connections[sock.fileno()] = conn
@@ -275,6 +280,7 @@ class Server:
             log.exception("Internal error on a connection; closing it")
             self._close(conn)
         if not conn.registered and sock.fileno() >= 0:
+            sock.setblocking(False)
             events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
             self._selector.register(sock, events, conn)
             conn.registered = True
@@ -311,7 +317,7 @@ class Server:
 
     def _on_readable(self, conn: _Connection) -> None:
         try:
-            data = conn.sock.recv(_RECV_SIZE)
+            data = conn.sock.recv(_RECV_SIZE, _DONTWAIT)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -415,6 +421,12 @@ class Server:
             self.shutdown()
         if not prepared.keep_alive:
             conn.close_after_write = True
+        elif not conn.nodelay and self._tcp:
+            # The connection carries more responses: do not let Nagle hold a
+            # small one back. (Set only now: a one-response connection is closed
+            # right after its single write, which flushes it anyway.)
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.nodelay = True
         if prepared.file is not None:
             conn.file = prepared
         self._send(conn, [prepared.head, *prepared.body])
@@ -452,9 +464,9 @@ class Server:
         try:
             while out:
                 if _HAS_SENDMSG:
-                    sent = sock.sendmsg(out[:_IOV_MAX])
+                    sent = sock.sendmsg(out[:_IOV_MAX], (), _DONTWAIT)
                 else:
-                    sent = sock.send(out[0])
+                    sent = sock.send(out[0], _DONTWAIT)
                 while sent:
                     size = len(out[0])
                     if sent >= size:
@@ -472,6 +484,7 @@ class Server:
                 if conn.registered:
                     self._selector.modify(sock, selectors.EVENT_WRITE, conn)
                 else:
+                    sock.setblocking(False)
                     self._selector.register(sock, selectors.EVENT_WRITE, conn)
                     conn.registered = True
             return
@@ -492,6 +505,8 @@ class Server:
         """Send the pending file; True when it is all out."""
         assert conn.file is not None and conn.file.file is not None
         body = conn.file.file
+        if conn.sock.gettimeout() != 0.0:
+            conn.sock.setblocking(False)  # os.sendfile has no per-call flag
         end = body.offset + body.length
         while body.offset < end:
             if _HAS_SENDFILE:
