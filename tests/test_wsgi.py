@@ -3,36 +3,38 @@
 from __future__ import annotations
 
 import http.client
-import threading
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import kali
-from kali.wsgi import WSGIAdapter
+pytest.importorskip("waitress", reason="waitress is in the dev extra")
 
-waitress = pytest.importorskip("waitress.server", reason="waitress is in the dev extra")
-
-
-def handler(request: kali.Request) -> kali.ResponseValue:
-    if request.path == "/boom":
-        raise RuntimeError("fails")
-    if request.path == "/form":
-        return kali.Response.json(dict(request.form))
-    if request.path == "/file":
-        return kali.Response.file(Path(__file__))
-    return ["<p>", request.method, " ", request.path, " ", request.query.get("q", ""), "</p>"]
+ROOT = Path(__file__).resolve().parents[1]
+APP = Path(__file__).with_name("waitress_app.py")
 
 
 @pytest.fixture
 def waitress_port() -> Iterator[int]:
-    server = waitress.create_server(WSGIAdapter(handler), host="127.0.0.1", port=0, threads=1)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield server.effective_port  # type: ignore[union-attr]
-    server.close()
-    thread.join(5)
+    """waitress (threads=1) serving tests/waitress_app.py in its own process."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.waitress_app"],  # -m: tests/typing must not shadow typing
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield int(process.stdout.readline())
+    finally:
+        process.terminate()
+        process.wait(10)
+        assert process.stdout is not None
+        process.stdout.close()
 
 
 def fetch(
@@ -67,7 +69,7 @@ def test_form_post_under_waitress(waitress_port: int) -> None:
 def test_errors_and_files_under_waitress(waitress_port: int) -> None:
     assert fetch(waitress_port, "GET", "/boom")[0] == 500
     status, _, body = fetch(waitress_port, "GET", "/file")
-    assert status == 200 and body == Path(__file__).read_bytes()
+    assert status == 200 and body == APP.read_bytes()
     status, headers, body = fetch(waitress_port, "HEAD", "/x")
     assert (
         status == 200 and body == b"" and headers["content-length"] == str(len(b"<p>HEAD /x </p>"))
