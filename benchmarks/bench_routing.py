@@ -38,7 +38,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-DEFAULT_ROUTES = Path(__file__).resolve().parents[2] / "shared/bench/routes"
+SHARED_ROUTES = Path(__file__).resolve().parents[2] / "shared/bench/routes"
+# The team's shared data when the clone sits beside shared/, else the copy the tests use.
+DEFAULT_ROUTES = SHARED_ROUTES if SHARED_ROUTES.is_dir() else REPO / "tests/routing/data"
 SETS = ("github", "github-full", "gplus", "parse", "static")
 WORKLOADS = ("all", "static", "deep", "miss")
 _PARAM = re.compile(r"\{(\w+)(?::path)?\}")
