@@ -22,7 +22,9 @@ An App is itself a handler (``app(request) -> Response``), so
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Concatenate, TypeVar
 from urllib.parse import quote, unquote
@@ -96,35 +98,34 @@ class App:
         instantiated once, without arguments. A built-in name other than
         ``path`` may be replaced.
         """
-        where_ = f"converter {name!r} ({getattr(converter, '__qualname__', converter)!r})"
+
+        def fail(why: str, cls: type[RouteError] = RouteError) -> RouteError:
+            # Located like a handler (file:line), only when there is an error to report.
+            return cls(f"cannot add converter {name!r} ({where(converter)}): {why}")
+
         if self._compiled:
-            raise SetupFinishedError(f"cannot add {where_}: the app is already compiled")
+            raise fail("the app is already compiled", SetupFinishedError)
         if not name.isidentifier():
-            raise RouteError(f"cannot add {where_}: the name must be an identifier")
+            raise fail("the name must be an identifier")
         if name == "path":
-            raise RouteError(f"cannot add {where_}: 'path' cannot be replaced")
+            raise fail("'path' cannot be replaced")
         if not (isinstance(converter, type) and issubclass(converter, Converter)):
-            raise RouteError(
-                f"cannot add {where_}: it must be a subclass of kali.routing.Converter"
-            )
+            raise fail("it must be a subclass of kali.routing.Converter")
         import re
 
         try:
             groups = re.compile(converter.regex).groups
         except re.error as exc:
-            raise RouteError(f"cannot add {where_}: its regex is invalid ({exc})") from None
+            raise fail(f"its regex is invalid ({exc})") from None
         if groups:
-            raise RouteError(
-                f"cannot add {where_}: its regex has capturing groups; "
-                "write (?:...) instead of (...)"
-            )
+            raise fail("its regex has capturing groups; write (?:...) instead of (...)")
         if converter.weight >= 1000:
-            raise RouteError(f"cannot add {where_}: weights of 1000 and more are for 'path'")
+            raise fail("weights of 1000 and more are for 'path'")
         produced = output_type(converter)
         if converter.convert is Converter.convert and produced not in (str, object):
-            raise RouteError(
-                f"cannot add {where_}: it is a Converter[{produced}] without a "
-                "convert() method; define convert(self, value: str)"
+            raise fail(
+                f"it is a Converter[{inspect.formatannotation(produced)}] without a convert() "
+                "method; define convert(self, value: str)"
             )
         self._converters[name] = converter()
 
@@ -417,8 +418,11 @@ class App:
                     break
             label = f"the handler {where(target)}"
         if not candidates:
-            known = sorted(self._by_name)
-            close = [n for n in known if isinstance(target, str) and target.lower() in n.lower()]
+            close = (
+                difflib.get_close_matches(target, sorted(self._by_name), n=1)
+                if isinstance(target, str)
+                else []
+            )
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise BuildError(f"no route is registered for {label}{hint}")
         route = choose(candidates, params, label)

@@ -2,7 +2,8 @@
 
 The generated ``match(method, path)`` does, in order:
 
-1. one dict lookup of the whole path among the static routes;
+1. one dict lookup of the whole path among the static routes (of the decoded
+   path when it has a ``%``, and never when a decoded segment holds a ``/``);
 2. a split of the path on ``/`` (percent-decoding each segment that needs it);
 3. nested ``if`` blocks that follow the tree: at each position, the static
    children are compared inline when there are a few, or found with one dict
@@ -102,49 +103,50 @@ class _Generator:
     def source(self) -> str:
         out = ["def match(method, path):"]
         ind = "    "
+        live = self.is_live(self.root)
+        name = self.const(self.static, "_static") if self.static else ""
+        if not (live or self.static):
+            out += [f"{ind}return None", ""]
+            return "\n".join([*self.functions, "\n".join(out)])
+
+        def hit(table: str, key: str, at: str) -> list[str]:
+            return [
+                f"{at}e = {table}.get({key})",
+                f"{at}if e is not None:",
+                f"{at}    e = e.get(method)",
+                f"{at}    if e is not None:",
+                f"{at}        return e",
+            ]
+
+        # A path with '%' is looked up decoded, and only when no decoded segment holds a
+        # '/' (``%2F``): a static route is never matched across a segment boundary. The
+        # raw path is its own decoding when it has no '%'; when no static pattern has a
+        # '%' either, a raw path with one cannot be a key, so the raw lookup comes first.
+        raw_first = bool(self.static) and not any("%" in key for key in self.static)
+        if raw_first:
+            out += hit(name, "path", ind)
+        out.append(f"{ind}if '%' in path:")
+        out.append(f"{ind}    segs = _decode(path)")
+        out += [f"{ind}    if segs is None:", f"{ind}        return None"]
         if self.static:
-            name = self.const(self.static, "_static")
             out += [
-                f"{ind}e = {name}.get(path)",
-                f"{ind}if e is not None:",
-                f"{ind}    e = e.get(method)",
-                f"{ind}    if e is not None:",
-                f"{ind}        return e",
+                f"{ind}    k = '/'.join(segs)",
+                f"{ind}    if k.count('/') + 1 == len(segs):",
+                *hit(name, "k", ind + "        "),
             ]
-        if self.is_live(self.root):
+        if live:
+            out.append(f"{ind}else:")
+            if self.static and not raw_first:
+                out += hit(name, "path", ind + "    ")
             out += [
-                f"{ind}if '%' in path:",
-                f"{ind}    segs = _decode(path)",
-                f"{ind}    if segs is None:",
-                f"{ind}        return None",
-            ]
-            if self.static:
-                out += [
-                    f"{ind}    e = {name}.get('/'.join(segs))",
-                    f"{ind}    if e is not None and len(segs) == path.count('/') + 1:",
-                    f"{ind}        e = e.get(method)",
-                    f"{ind}        if e is not None:",
-                    f"{ind}            return e",
-                ]
-            out += [
-                f"{ind}else:",
                 f"{ind}    segs = path.split('/')",
                 f"{ind}if segs[0]:",
                 f"{ind}    return None",
                 f"{ind}n = len(segs)",
             ]
             self.node(self.root, 1, [], out, ind)
-        elif self.static and True:
-            out += [
-                f"{ind}if '%' in path:",
-                f"{ind}    segs = _decode(path)",
-                f"{ind}    if segs is not None:",
-                f"{ind}        e = {name}.get('/'.join(segs))",
-                f"{ind}        if e is not None and len(segs) == path.count('/') + 1:",
-                f"{ind}            e = e.get(method)",
-                f"{ind}            if e is not None:",
-                f"{ind}                return e",
-            ]
+        elif not raw_first:
+            out += [f"{ind}else:", *hit(name, "path", ind + "    ")]
         out.append(f"{ind}return None")
         return "\n".join([*self.functions, "\n".join(out), ""])
 

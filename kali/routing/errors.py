@@ -44,7 +44,9 @@ class BuildError(RouteError):
 
 
 def where(handler: object) -> str:
-    """``"name (file.py:12)"`` for a handler: what error messages point at."""
+    """``"name (file.py:12)"`` for a handler (or a class): what error messages point at."""
+    if isinstance(handler, type):
+        return _where_class(handler)
     func: Any = handler
     func = getattr(func, "__func__", func)  # bound methods
     name = getattr(func, "__qualname__", None) or type(handler).__qualname__
@@ -55,6 +57,22 @@ def where(handler: object) -> str:
     if code is None:
         return name
     return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+
+
+def _where_class(cls: type) -> str:
+    name = cls.__qualname__
+    try:
+        filename = inspect.getsourcefile(cls) or inspect.getfile(cls)
+        line = inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        # No source to read (a class made in an interactive session): a method's code says
+        # at least which file and near which line.
+        for value in vars(cls).values():
+            code = getattr(getattr(value, "__func__", value), "__code__", None)
+            if code is not None:
+                return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+        return name
+    return f"{name} ({filename}:{line})"
 
 
 def route_error(

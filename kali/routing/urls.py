@@ -51,7 +51,7 @@ def build_path(route: Route, values: Mapping[str, Any]) -> str:
                 raise _rejected(route, part, value, f"{text!r} would not be matched back")
             texts.append(text)
         if len(segment) > 1:
-            _check_mixed(route, segment, texts)
+            _check_mixed(route, segment, texts, values)
         out.append(
             "".join(
                 quote(
@@ -79,17 +79,39 @@ def _reads_back(converter: Converter[Any], text: str) -> bool:
     return True
 
 
-def _check_mixed(route: Route, segment: tuple[str | Param, ...], texts: list[str]) -> None:
+def _check_mixed(
+    route: Route, segment: tuple[str | Param, ...], texts: list[str], values: Mapping[str, Any]
+) -> None:
+    """Raise BuildError unless matching the built segment gives back the given values.
+
+    ``/<a>-<b>`` with ``a="x"``, ``b="y-z"`` builds ``x-y-z``, which matches as
+    ``a="x-y"``, ``b="z"``: the URL would reach the handler with other values.
+    """
+    params = [p for p in segment if isinstance(p, Param)]
+    names = ", ".join(p.name for p in params)
     regex = "".join(
-        f"(?:{route._params[p.name].regex})" if isinstance(p, Param) else re.escape(p)
+        f"({route._params[p.name].regex})" if isinstance(p, Param) else re.escape(p)
         for p in segment
     )
-    if re.fullmatch(regex, "".join(texts)) is None:
-        names = ", ".join(p.name for p in segment if isinstance(p, Param))
+    text = "".join(texts)
+    found = re.fullmatch(regex, text)
+    if found is None:
         raise BuildError(
             f"cannot build {route.path!r}: the values of {names} give the segment "
-            f"{''.join(texts)!r}, which the pattern would not match back"
+            f"{text!r}, which the pattern would not match back"
         )
+    for param, group in zip(params, found.groups(), strict=True):
+        try:
+            same = route._params[param.name].convert(group) == values[param.name]
+        except ValueError:
+            same = False
+        if not same:
+            given = ", ".join(f"{p.name}={values[p.name]!r}" for p in params)
+            raise BuildError(
+                f"cannot build {route.path!r}: the values {given} give the segment "
+                f"{text!r}, which matches back with {param.name}={group!r}; the URL would "
+                f"reach the handler with other values of {names}"
+            )
 
 
 def _rejected(route: Route, part: Param, value: Any, why: str) -> BuildError:

@@ -3,6 +3,7 @@ the handler with its file:line, and a fix."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -274,6 +275,24 @@ def test_converter_registration_checks() -> None:
         app.add_converter("x", int)  # type: ignore[arg-type]
     with pytest.raises(RouteError, match="identifier"):
         app.add_converter("a-b", DayConverter)
+
+
+def test_converter_errors_point_at_the_class_and_name_the_type() -> None:
+    class NoConvert(Converter[int]):
+        regex = r"[0-9]+"
+
+    class Grouped(Converter[str]):
+        regex = r"(a|b)"
+
+    line = test_converter_errors_point_at_the_class_and_name_the_type.__code__.co_firstlineno + 1
+    with pytest.raises(RouteError) as info:
+        App().add_converter("n", NoConvert)
+    message = str(info.value)
+    assert f"NoConvert ({__file__}:{line})" in message
+    assert "Converter[int] without a convert() method" in message
+    assert "<class" not in message
+    with pytest.raises(RouteError, match=rf"Grouped \({re.escape(__file__)}:{line + 3}\)"):
+        App().add_converter("g", Grouped)
 
 
 def test_converter_type_is_checked_against_annotation() -> None:

@@ -152,6 +152,28 @@ def test_percent_decoding_once_per_segment() -> None:
     assert found(app, "GET", "/%2541/b") == (1, {"x": "%41", "y": "b"})  # decoded once only
 
 
+def test_encoded_slash_never_crosses_into_a_static_segment() -> None:
+    # '%2F' is data: a parameter may hold it, a static route is never matched through it.
+    app = build(("GET", "/docs/index"), ("POST", "/a/b"), ("GET", "/a/<x>"), ("GET", "/c/d/e"))
+    assert found(app, "GET", "/docs%2Findex") is None
+    assert found(app, "GET", "/docs%2findex") is None
+    assert found(app, "POST", "/a%2Fb") is None
+    assert found(app, "GET", "/c/d%2Fe") is None
+    assert found(app, "GET", "/%64ocs/index") == (0, {})  # other escapes still decode
+    assert found(app, "GET", "/a/b%2Fc") == (2, {"x": "b/c"})
+    static_only = build(("GET", "/docs/index"))
+    assert found(static_only, "GET", "/docs%2Findex") is None
+    assert found(static_only, "GET", "/docs/%69ndex") == (0, {})
+
+
+def test_static_route_with_a_percent_matches_its_encoding_only() -> None:
+    # The pattern's text is decoded text: '/100%25' is requested as '/100%2525'.
+    for app in (build(("GET", "/100%25")), build(("GET", "/100%25"), ("GET", "/<x>/y"))):
+        assert found(app, "GET", "/100%2525") == (0, {})
+        assert found(app, "GET", "/100%25") is None
+        assert app.url_for("r0") == "/100%2525"
+
+
 def test_generated_source_is_deterministic_and_inspectable() -> None:
     specs = [("GET", "/a/<int:n>"), ("GET", "/b/<s>/c"), ("POST", "/b/<s>/c"), ("GET", "/x")]
     first, second = build(*specs).matcher_source, build(*specs).matcher_source
@@ -190,6 +212,9 @@ PATTERNS = [
     "/c/<uuid:u>",
     "/c/<x>/<y>/<z>",
     "/c/d/e",
+    "/a%2Fb",
+    "/100%25",
+    "/b/100%25/<x>",
 ]
 SEGMENTS = [
     "a",
@@ -207,7 +232,13 @@ SEGMENTS = [
     "00000000-0000-0000-0000-000000000001",
     "%C3%A9",
     "3.5",
+    "a%2Fb",
+    "d%2fe",
+    "100%25",
+    "100%2525",
 ]
+# Pieces glued into segments, so an encoded '/' or '%' lands inside a segment.
+PIECES = ["a", "b", "d", "3", ".txt", "v", "100", "%2F", "%2f", "%25", "%41", "%C3%A9", "%"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -218,7 +249,14 @@ SEGMENTS = [
         max_size=12,
         unique=True,
     ),
-    paths=st.lists(st.lists(st.sampled_from(SEGMENTS), min_size=0, max_size=4), max_size=10),
+    paths=st.lists(
+        st.lists(
+            st.sampled_from(SEGMENTS) | st.lists(st.sampled_from(PIECES), max_size=3).map("".join),
+            min_size=0,
+            max_size=4,
+        ),
+        max_size=10,
+    ),
     limit=st.sampled_from([0, 1, 6]),
 )
 def test_generated_matcher_agrees_with_reference(

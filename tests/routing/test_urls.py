@@ -168,3 +168,47 @@ def test_round_trip_uuid(key: uuid.UUID) -> None:
 @given(st.lists(text.filter(lambda s: "/" not in s), min_size=1, max_size=4))
 def test_round_trip_path(parts: list[str]) -> None:
     round_trip(files, rest="/".join(parts))
+
+
+def test_url_for_mixed_segment_must_match_back_to_the_same_values() -> None:
+    mixed = App()
+
+    @mixed.get("/<a>-<b>")
+    def pair(request: Request, a: str, b: str) -> str:
+        return ""
+
+    @mixed.get("/v/<int:major>.<int:minor>")
+    def version(request: Request, major: int, minor: int) -> str:
+        return ""
+
+    assert mixed.url_for(pair, a="x-y", b="z") == "/x-y-z"
+    with pytest.raises(BuildError, match=r"a='x', b='y-z'.*'x-y-z'.*a='x-y'") as info:
+        mixed.url_for(pair, a="x", b="y-z")
+    assert "a, b" in str(info.value)
+    assert mixed.url_for(version, major=1, minor=20) == "/v/1.20"
+
+
+pieces = st.text(st.sampled_from("ab-./%\u00e9"), min_size=1)
+
+
+@given(pieces, pieces)
+def test_round_trip_mixed_segment_or_build_error(a: str, b: str) -> None:
+    mixed = App()
+
+    @mixed.get("/m/<a>-<b>")
+    def pair(request: Request, a: str, b: str) -> str:
+        return ""
+
+    try:
+        url = mixed.url_for(pair, a=a, b=b)
+    except BuildError:
+        return
+    found = mixed.match("GET", url)
+    assert found is not None and found.params == {"a": a, "b": b}, url
+
+
+def test_url_for_suggests_a_close_name() -> None:
+    with pytest.raises(BuildError, match=r"name 'iten'; did you mean 'item'\?"):
+        app.url_for("iten", id=3)
+    with pytest.raises(BuildError, match=r"did you mean 'user'\?"):
+        app.url_for("usr", name="x")
