@@ -414,7 +414,7 @@ class _Compiler:
             elif self.strict:
                 head.line("try:")
                 head.line(f"    {name} = _kw[{name!r}]")
-                head.line("except KeyError:")
+                head.line("except _KeyError:")  # a context name may be called KeyError
                 head.line("    pass")
             else:
                 head.line(f"{name} = _kw.get({name!r}, _U)")
@@ -433,7 +433,9 @@ def compile_nodes(
     """Generate, compile and execute the module for one composed template."""
     compiler = _Compiler(name, composition.texts, formatters, strict)
     source, positions, builtins = compiler.function(composition.nodes)
-    filename = f"<template {name}>"
+    # "(generated)": the line numbers of this file are those of the Python source, which a
+    # traceback's chained cause shows; the template's own lines are in the render error.
+    filename = f"<template {name} (generated)>"
     code = compile(source, filename, "exec")
     used = {n: formatters[n] for n in sorted(compiler.used_formatters)}
     ns = namespace(used, builtins)

@@ -117,10 +117,11 @@ def tokenize(text: str, name: str = "<string>") -> list[Token]:
             tokens.append(Token("text", "".join(pending), line, col, end_line))
             pending.clear()
 
-    for m in _START.finditer(text):
+    search = _START.search
+    # A search from the end of each token (not one finditer over the whole text): a '}}'
+    # right after a tag or a comment is then seen as the escape it is.
+    while (m := search(text, pos)) is not None:
         begin = m.start()
-        if begin < pos:  # inside a tag or comment already consumed
-            continue
         if begin > pos:
             if not pending:
                 pending_at = pos

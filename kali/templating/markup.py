@@ -102,6 +102,14 @@ _LIST_MESSAGE = (
     "{x} would print this %s as Python, not as HTML: insert a trusted iolist with "
     "{.x} (a dot before the expression), or loop over it with {for}"
 )
+_BYTES_MESSAGE = (
+    "a template inserts text, not %s (it would print b'...'): decode the value to str "
+    "first (value.decode())"
+)
+_LEAF_MESSAGE = (
+    "{.x} inserts an iolist of str, but this %s holds %s %.40r: convert its items with str() "
+    "(or decode bytes), or loop over it with {for}"
+)
 
 
 def escape_value(value: object) -> object:
@@ -134,7 +142,24 @@ def _escape_other(value: object) -> str:
         return str(html())
     if isinstance(value, list | tuple):
         raise TypeError(_LIST_MESSAGE % type(value).__name__)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(_BYTES_MESSAGE % type(value).__name__)
     return _escape_str(str(value))
+
+
+def _check_leaves(items: list[object] | tuple[object, ...]) -> None:
+    """Raise TypeError unless every leaf of the iolist ``items`` is a ``str``.
+
+    A :class:`Rendered` is not walked: a template builds it from strings only (this check
+    guards what ``{.x}`` adds to it), so a page body placed in a layout costs nothing.
+    """
+    for item in items:
+        if isinstance(item, str) or type(item) is Rendered:
+            continue
+        if isinstance(item, list | tuple):
+            _check_leaves(item)
+            continue
+        raise TypeError(_LEAF_MESSAGE % (type(items).__name__, type(item).__name__, item))
 
 
 def raw_value(value: object) -> str:
@@ -144,18 +169,29 @@ def raw_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple):
+        if type(value) is not Rendered:
+            _check_leaves(value)
         return iolist_to_str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(_BYTES_MESSAGE % type(value).__name__)
     return str(value)
 
 
 def raw_node(value: object) -> IoItem:
-    """``{.x}`` on its own: trusted iolists are kept as a nested node, never joined (``_rn``)."""
-    if type(value) is str or isinstance(value, list):
+    """``{.x}`` on its own: trusted iolists are kept as a nested node, never joined (``_rn``).
+
+    The leaves of a list or tuple are checked here, so a list of numbers fails inside the
+    template (with its name and line) rather than when the response is written.
+    """
+    if type(value) is str or type(value) is Rendered:
         return value
     if value is None:
         return ""
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, list | tuple):
+        _check_leaves(value)
+        return value if isinstance(value, list) else list(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        raise TypeError(_BYTES_MESSAGE % type(value).__name__)
     return str(value)
 
 

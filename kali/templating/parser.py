@@ -3,7 +3,9 @@
 Expressions are parsed with :mod:`ast` and checked against a safe subset of Python: names,
 attributes, indexing and slicing, calls, literals, comparisons, ``and``/``or``/``not``,
 arithmetic and ``a if c else b``. Names and attributes starting with ``_`` are refused (they are
-reserved for the generated code and keep ``__class__`` and friends out of reach). Every mistake
+reserved for the generated code and keep ``__class__`` and friends out of reach), and so are the
+attributes ``format`` and ``format_map``, whose replacement fields (``{0.__class__}``) would
+reach them anyway. Every mistake
 raises :class:`~kali.templating.TemplateSyntaxError` with the template name, line and column.
 """
 
@@ -75,6 +77,9 @@ _DESCRIBE = {
     ast.Pow: "'**'",
     ast.MatMult: "'@'",
 }
+#: ``str.format`` and ``str.format_map`` follow ``{0.attr}`` and ``{0[key]}`` in their text, so
+#: they would reach what the '_' rule keeps out (``{0.__globals__}``): refused as attributes.
+_FORMAT_METHODS = frozenset({"format", "format_map"})
 _BLOCK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _HINT = " (to write a literal brace, use '{{' or put a space after '{')"
 
@@ -105,6 +110,16 @@ def _check(tree: ast.AST, fail: _Fail, line: int, col: int, what: str) -> None:
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
             raise fail(
                 f"attribute {node.attr!r}: attributes starting with '_' are not allowed",
+                line,
+                at,
+            )
+        if isinstance(node, ast.Attribute) and node.attr in _FORMAT_METHODS:
+            if node.end_col_offset is not None and node.end_lineno == node.lineno:
+                at = col + node.end_col_offset - len(node.attr)
+            raise fail(
+                f"attribute {node.attr!r} is not allowed: str.{node.attr} reads attributes and "
+                "items named in its text ('{0.__class__}'), past the '_' rule; format a "
+                "value with a spec or a formatter instead: {x:.2f}, {x:>10}, {x:num}",
                 line,
                 at,
             )

@@ -17,7 +17,8 @@ the helpers below. Keeping the list short and explicit makes the generated code 
 ``_b_*``  the safe builtins the template uses (``len``, ``range``...)
 ========  =============================================================
 
-and ``KeyError``, caught while binding the context names.
+and ``_KeyError`` (``KeyError``), caught while binding the context names: reserved like every
+``_`` name, so a context variable called ``KeyError`` cannot shadow it.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def namespace(formatters: Mapping[str, Formatter], builtins: list[str]) -> dict[
     """The globals of one compiled template: the helpers plus the formatters it uses."""
     ns: dict[str, object] = {
         "__builtins__": {},
-        "KeyError": KeyError,
+        "_KeyError": KeyError,
         "_e": escape_value,
         "_r": raw_value,
         "_rn": raw_node,

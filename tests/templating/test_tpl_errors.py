@@ -162,3 +162,26 @@ def test_lenient_mode_renders_undefined_as_empty() -> None:
 def test_lenient_mode_still_reports_bad_attributes() -> None:
     with pytest.raises(TemplateRenderError):
         Template("{a.b}", strict=False)(a=1)
+
+
+def test_a_context_name_called_keyerror_does_not_break_name_binding() -> None:
+    template = Template("{KeyError} {other}", name="k.html")
+    assert template.render_str(KeyError="k", other="o") == "k o"
+    with pytest.raises(UndefinedError) as info:
+        template(KeyError="k")
+    assert info.value.variable == "other"
+    with pytest.raises(UndefinedError) as info:
+        Template("{other} {KeyError}")(other="o")
+    assert info.value.variable == "KeyError"
+
+
+def test_generated_line_numbers_do_not_pose_as_template_lines() -> None:
+    import traceback
+
+    with pytest.raises(TemplateRenderError) as info:
+        Template("a\n{x.nmae}", name="list.html")(x=1)
+    assert info.value.line == 2
+    frames = traceback.extract_tb(info.value.__cause__.__traceback__)  # type: ignore[union-attr]
+    files = [frame.filename for frame in frames]
+    assert "<template list.html (generated)>" in files
+    assert "<template list.html>" not in files

@@ -81,6 +81,11 @@ def test_builtins_outside_the_safe_list_are_undefined() -> None:
         ("{f'x'}", "an f-string is not allowed"),
         ("{x.}", "invalid expression"),
         ("{a b}", "invalid expression"),
+        ("{greeting.format(user)}", "attribute 'format' is not allowed"),
+        ('{str.format("{0.display.__globals__}", user)}', "attribute 'format' is not allowed"),
+        ("{s.format_map(d)}", "attribute 'format_map' is not allowed"),
+        ("{if s.format(1)}{end}", "attribute 'format' is not allowed"),
+        ("{for a in s.format_map(d)}{end}", "attribute 'format_map' is not allowed"),
     ],
 )
 def test_unsafe_or_invalid_expressions_are_compile_errors(text: str, message: str) -> None:
@@ -93,3 +98,30 @@ def test_error_column_points_into_the_expression() -> None:
         Template("ab {x.y._z}")
     assert info.value.line == 1
     assert info.value.column == 5
+
+
+class _User:
+    name = "Ann"
+
+    def display(self) -> str:
+        return self.name
+
+
+SECRET_KEY = "s3cr3t"
+
+
+def test_str_format_cannot_reach_attributes_or_globals() -> None:
+    # str.format follows '{0.attr}' in its text, past the '_' rule: refused at compile time,
+    # with the column of the attribute and a pointer to specs and formatters.
+    with pytest.raises(TemplateSyntaxError) as info:
+        Template('{str.format("{0.display.__globals__[SECRET_KEY]}", user)}')
+    assert info.value.column == 6
+    assert "{x:.2f}" in info.value.message and "{x:num}" in info.value.message
+    with pytest.raises(TemplateSyntaxError, match="'format'"):
+        Template("{greeting.format(user)}")
+
+
+def test_no_safe_builtin_reads_attributes_by_name() -> None:
+    from kali.templating.runtime import SAFE_BUILTINS
+
+    assert not {"getattr", "vars", "type", "format", "eval", "exec", "open"} & set(SAFE_BUILTINS)

@@ -64,3 +64,13 @@ def test_standalone_comment_line_is_removed() -> None:
 
 def test_output_tags_are_never_standalone() -> None:
     assert kinds("a\n{x}\nb") == [("text", "a\n"), ("tag", "x"), ("text", "\nb")]
+
+
+def test_escaped_closing_brace_right_after_a_tag_or_comment() -> None:
+    from kali.templating import Template
+
+    assert Template("var o = {{a: {x}}};").render_str(x=1) == "var o = {a: 1};"
+    assert Template("{x}}}").render_str(x=1) == "1}"
+    assert Template("{# note #}}}").render_str() == "}"
+    assert Template("{{{x}}}").render_str(x=2) == "{2}"
+    assert [t.value for t in tokenize("{x}}}")] == ["x", "}"]

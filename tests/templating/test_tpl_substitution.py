@@ -259,3 +259,34 @@ def test_a_value_used_twice_is_evaluated_once_but_calls_are_not_merged() -> None
     assert render('<a title="{u.name}">{u.name}</a>', u=User("<A>")) == (
         '<a title="&lt;A&gt;">&lt;A&gt;</a>'
     )
+
+
+@pytest.mark.parametrize("source", ["<ul>\n{.items}\n</ul>", "<ul>\n<li>{.items}</li></ul>"])
+@pytest.mark.parametrize(
+    ("items", "needle"),
+    [([1, 2], "holds int 1"), (["a", ("b", 2.5)], "holds float 2.5"), ([b"x"], "holds bytes")],
+)
+def test_raw_iolist_leaves_are_checked_inside_the_template(
+    source: str, items: list[object], needle: str
+) -> None:
+    with pytest.raises(TemplateRenderError, match=needle) as info:
+        Template(source, name="list.html")(items=items)
+    assert (info.value.name, info.value.line) == ("list.html", 2)
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_raw_iolist_of_strings_and_rendered_pass_unchanged() -> None:
+    inner = Template("<b>{x}</b>")(x=1)
+    body = ["<p>", ("a", Markup("<i>")), inner, "</p>"]
+    out = Template("{.body}")(body=body)
+    assert out == [body]
+    assert Template("{.t}")(t=("a", "b")) == [["a", "b"]]
+    assert iolist_to_str(out) == "<p>a<i><b>1</b></p>"
+
+
+@pytest.mark.parametrize("source", ["{x}", "<p>{x}</p>", "{.x}", "<p>{.x}</p>"])
+@pytest.mark.parametrize("value", [b"<a>", bytearray(b"a")])
+def test_bytes_are_refused_with_a_clear_render_error(source: str, value: object) -> None:
+    with pytest.raises(TemplateRenderError, match=r"decode the value to str first") as info:
+        Template(source, name="b.html")(x=value)
+    assert (info.value.name, info.value.line) == ("b.html", 1)
