@@ -7,8 +7,12 @@ from __future__ import annotations
 import html
 import logging
 import traceback
+from typing import IO
 
+from ._wire import Prepared, prepare
 from .errors import HTTPError
+from .protection import Guard
+from .protocol import RequestHead
 from .request import Request
 from .response import HTML, Response
 from .typing import Handler, ResponseValue
@@ -64,6 +68,45 @@ def call_handler(handler: Handler, request: Request, *, debug: bool = False) -> 
         return Response.status_page(500)
     finally:
         request.close()
+
+
+def serve_request(
+    handler: Handler,
+    head: RequestHead,
+    body: bytes | None,
+    body_file: IO[bytes] | None,
+    client: tuple[str, int] | None,
+    *,
+    guard: Guard,
+    debug: bool,
+    keep_alive: bool,
+) -> tuple[Response, Prepared]:
+    """One parsed request to a framed response: the path shared by the server
+    and the test client.
+
+    The guard may refuse the request (403) before the handler runs; a
+    response that cannot be framed (a bad header, an iolist with a foreign
+    leaf) is logged and replaced by a 500; ``shut_down`` closes the connection.
+    """
+    refusal = guard.refuse(head.method, head.headers)
+    if refusal is not None:
+        response = Response.status_page(403, refusal)
+    else:
+        request = Request._from_head(head, body, body_file, client)
+        response = call_handler(handler, request, debug=debug)
+    version = head.http_version
+    try:
+        prepared = prepare(
+            response,
+            method=head.method,
+            http_version=version,
+            keep_alive=keep_alive and not response.shut_down,
+        )
+    except Exception:
+        log.exception("Bad response from the handler for %s %s", head.method, head.target)
+        response = Response.status_page(500)
+        prepared = prepare(response, method=head.method, http_version=version, keep_alive=False)
+    return response, prepared
 
 
 def exception_page(exc: BaseException) -> Response:

@@ -9,7 +9,7 @@ from email.utils import formatdate
 
 from .errors import reason_phrase
 from .iolist import to_chunks
-from .response import FileBody, Response
+from .response import FileBody, Response, check_header
 
 _status_lines: dict[int, str] = {}
 _date: list[str | float] = ["", -1.0]
@@ -62,6 +62,9 @@ def header_lines(response: Response, length: int) -> tuple[list[tuple[str, str]]
     has_type = False
     keep_alive = True
     for name, value in response.headers:
+        # Checked again here: ``response.headers`` is a plain list that code
+        # may have appended to directly, and nothing unchecked reaches the wire.
+        check_header(name, value)
         lower = name.lower()
         if lower in _FRAMING:
             if lower == "connection" and "close" in value.lower():
@@ -75,6 +78,17 @@ def header_lines(response: Response, length: int) -> tuple[list[tuple[str, str]]
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         headers.append(("Content-Length", str(length)))
     return headers, keep_alive
+
+
+def error_response(status: int, message: str) -> list[bytes]:
+    """A plain-text error answered outside any handler (a bad request, a
+    timeout), head and body; the connection closes after it."""
+    body = f"{status_text(status)}: {message}\n".encode()
+    head = (
+        f"HTTP/1.1 {status_text(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\nDate: {http_date()}\r\n\r\n"
+    )
+    return [head.encode(), body]
 
 
 class Prepared:

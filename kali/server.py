@@ -29,13 +29,13 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Final
 
-from ._dispatch import call_handler
-from ._wire import Prepared, prepare
-from .errors import reason_phrase
+from ._dispatch import serve_request
+from ._wire import error_response
+from .protection import Guard
 from .protocol import (
     DEFAULT_LIMITS,
     NEED_DATA,
@@ -45,8 +45,7 @@ from .protocol import (
     RequestHead,
     RequestParser,
 )
-from .request import Request
-from .response import Response
+from .response import FileBody
 from .typing import Handler
 
 log = logging.getLogger("kali")
@@ -79,19 +78,30 @@ class Timeouts:
     shutdown_grace: float = 5.0
 
 
+# What a connection is waiting for; each phase has its own deadline.
+_IDLE, _HEAD, _BODY, _DRAIN = range(4)
+#: After an error answered before the request body was read, how long (and
+#: how many bytes) to keep reading and discarding it, so the client sees the
+#: answer rather than a reset connection.
+_DRAIN_SECONDS: Final = 2.0
+_DRAIN_BYTES: Final = 1024 * 1024
+
+
 class _Connection:
     __slots__ = (
         "body",
         "body_file",
-        "body_size",
         "client",
         "close_after_write",
         "deadline",
+        "drained",
         "file",
         "head",
         "nodelay",
         "out",
+        "out_pos",
         "parser",
+        "phase",
         "registered",
         "sock",
         "started",
@@ -102,17 +112,19 @@ class _Connection:
         self.sock = sock
         self.client = client
         self.parser = RequestParser(limits)
-        self.out: list[bytes | memoryview] = []
-        self.file: Prepared | None = None  # a response whose file is being sent
+        self.out: list[bytes | memoryview] = []  # pieces to send, from out_pos on
+        self.out_pos = 0
+        self.file: FileBody | None = None  # a file to send once out is empty
         self.head: RequestHead | None = None
-        self.body: list[bytes] = []
-        self.body_size = 0
+        self.body = bytearray()
         self.body_file: IO[bytes] | None = None
         self.close_after_write = False
         self.writing = False  # waiting for EVENT_WRITE rather than EVENT_READ
         self.registered = False  # known to the selector
         self.nodelay = False  # TCP_NODELAY set
+        self.phase = _IDLE
         self.deadline = 0.0
+        self.drained = 0
         self.started = 0.0
 
 
@@ -126,6 +138,9 @@ class Server:
         server = Server(handler, port=0)
         print(server.url)
         server.serve_forever()
+
+    ``allowed_hosts`` are the names accepted in the Host header; by default,
+    loopback names when bound to a loopback address (see :mod:`kali.protection`).
     """
 
     def __init__(
@@ -139,6 +154,7 @@ class Server:
         timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
         max_connections: int = 1000,
         access_log: bool = True,
+        allowed_hosts: Iterable[str] | None = None,
     ) -> None:
         self.handler = handler
         self.debug = debug
@@ -155,6 +171,7 @@ class Server:
         self.address: str = host
         #: The URL the server answers on, e.g. ``http://127.0.0.1:8080/``.
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}/"
+        self._guard = Guard(host, allowed_hosts)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ, None)
         self._accepting = True
@@ -163,6 +180,8 @@ class Server:
         self._wake_w.setblocking(False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, self._wake_r)
         self._connections: dict[int, _Connection] = {}
+        # Connections with complete requests still buffered, served in turn.
+        self._ready: list[_Connection] = []
         self._stopping = False
         self._closed = False
 
@@ -179,23 +198,24 @@ class Server:
         next_sweep = time.monotonic() + 1.0
         try:
             while not self._stopping:
-                for key, mask in select(1.0):
+                for key, mask in select(0.0 if self._ready else 1.0):
                     conn = key.data
                     if conn is None:
                         self._accept()
                     elif conn is wake:
                         with contextlib.suppress(OSError):
                             wake.recv(4096)
+                    elif mask & selectors.EVENT_WRITE:
+                        self._guarded(self._flush, conn)
                     else:
-                        try:
-                            if mask & selectors.EVENT_WRITE:
-                                self._flush(conn)
-                            else:
-                                self._on_readable(conn)
-                        except Exception:
-                            # A bug of ours must cost one connection, not the server.
-                            log.exception("Internal error on a connection; closing it")
-                            self._close(conn)
+                        self._guarded(self._on_readable, conn)
+                if self._ready:
+                    # One more request from each connection that had several
+                    # buffered (pipelined): none can monopolise the handler.
+                    ready, self._ready = self._ready, []
+                    for conn in ready:
+                        if not conn.writing and conn.sock.fileno() >= 0:
+                            self._guarded(self._process, conn)
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
@@ -203,6 +223,14 @@ class Server:
             self._finish()
         finally:
             self.close()
+
+    def _guarded(self, method: Callable[[_Connection], None], conn: _Connection) -> None:
+        try:
+            method(conn)
+        except Exception:
+            # A bug of ours must cost one connection, not the server.
+            log.exception("Internal error on a connection; closing it")
+            self._close(conn)
 
     def shutdown(self) -> None:
         """Ask the server to stop; safe from another thread or a signal handler."""
@@ -237,13 +265,14 @@ class Server:
         self._listener.close()
         deadline = time.monotonic() + self.timeouts.shutdown_grace
         for conn in list(self._connections.values()):
-            if not conn.writing:
+            if conn.writing:
+                conn.close_after_write = True
+            else:
                 self._close(conn)
         while self._connections and time.monotonic() < deadline:
             for key, _mask in self._selector.select(0.1):
                 if isinstance(key.data, _Connection):
-                    key.data.close_after_write = True
-                    self._flush(key.data)
+                    self._guarded(self._flush, key.data)
                 elif key.data is self._wake_r:
                     with contextlib.suppress(OSError):
                         self._wake_r.recv(4096)
@@ -254,6 +283,9 @@ class Server:
         # One connection per wake-up: the listener is level-triggered, so the
         # loop comes back at once if more are queued, and the common case of a
         # single new connection costs no failing accept() call.
+        if len(self._connections) >= self.max_connections and not self._evict_idle():
+            self._pause_accepting()
+            return
         try:
             # socket.accept() without its per-call enum conversions of family and type.
             fd, client = self._listener._accept()  # type: ignore[attr-defined]
@@ -269,21 +301,24 @@ class Server:
             sock.setblocking(False)
         conn = _Connection(sock, client, self.limits)
         conn.deadline = time.monotonic() + self.timeouts.idle
-        self._connections[sock.fileno()] = conn
-        if len(self._connections) >= self.max_connections:
-            self._pause_accepting()
+        self._connections[fd] = conn
         # The request has often arrived with the connection: try it now, and
         # involve the selector only if the connection outlives that attempt.
-        try:
-            self._on_readable(conn)
-        except Exception:
-            log.exception("Internal error on a connection; closing it")
-            self._close(conn)
+        self._guarded(self._on_readable, conn)
         if not conn.registered and sock.fileno() >= 0:
             sock.setblocking(False)
             events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
             self._selector.register(sock, events, conn)
             conn.registered = True
+
+    def _evict_idle(self) -> bool:
+        # At the connection limit, a new client is worth more than the oldest
+        # idle keep-alive or preconnect: close that one to make room.
+        idle = [c for c in self._connections.values() if c.phase == _IDLE and not c.writing]
+        if not idle:
+            return False
+        self._close(min(idle, key=lambda c: c.deadline))
+        return True
 
     def _pause_accepting(self) -> None:
         if self._accepting:
@@ -299,8 +334,8 @@ class Server:
             with contextlib.suppress(KeyError, ValueError, OSError):
                 self._selector.unregister(conn.sock)
         conn.sock.close()
-        if conn.file is not None and conn.file.file is not None:
-            conn.file.file.file.close()
+        if conn.file is not None:
+            conn.file.file.close()
         if conn.body_file is not None:
             conn.body_file.close()
         if not self._accepting and not self._stopping and not self._closed:
@@ -310,7 +345,7 @@ class Server:
     def _sweep(self, now: float) -> None:
         for conn in list(self._connections.values()):
             if conn.deadline < now:
-                if not conn.writing and not conn.parser.between_requests:
+                if conn.phase in (_HEAD, _BODY) and not conn.writing:
                     self._reject(conn, 408, "Timed out waiting for the request")
                 else:
                     self._close(conn)
@@ -326,14 +361,23 @@ class Server:
         if not data:
             self._close(conn)
             return
+        if conn.phase == _DRAIN:
+            conn.drained += len(data)
+            if conn.drained > _DRAIN_BYTES:
+                self._close(conn)
+            return
         conn.parser.feed(data)
         self._process(conn)
 
     def _process(self, conn: _Connection) -> None:
-        """Handle every complete request buffered on ``conn``, in order, while
-        its responses leave at once; stop as soon as one has to wait."""
+        """Handle the next complete request buffered on ``conn``.
+
+        Stops at the first request answered when more bytes remain buffered
+        (the connection then waits its turn in ``_ready``), when the response
+        has to wait for the socket, or when more data is needed.
+        """
         parser = conn.parser
-        while not conn.writing:
+        while not conn.writing and not self._stopping:
             try:
                 event = parser.next_event()
             except ProtocolError as exc:
@@ -351,62 +395,62 @@ class Server:
                 self._respond(conn)
                 if conn.sock.fileno() < 0:
                     return
+                if parser.buffered:
+                    if not conn.writing:
+                        self._ready.append(conn)
+                    return
 
     def _start_request(self, conn: _Connection, head: RequestHead) -> None:
         conn.head = head
+        conn.phase = _BODY
         conn.started = time.perf_counter()
         conn.deadline = time.monotonic() + self.timeouts.progress
         if head.expect_continue and head.content_length != 0 and not conn.parser.buffered:
             self._send(conn, [_CONTINUE])
 
     def _add_body(self, conn: _Connection, data: bytes) -> None:
-        conn.body_size += len(data)
         conn.deadline = time.monotonic() + self.timeouts.progress
         if conn.body_file is not None:
             conn.body_file.write(data)
             return
-        conn.body.append(data)
-        if conn.body_size > BODY_SPILL_SIZE:
+        conn.body += data  # one buffer, however small the chunks
+        if len(conn.body) > BODY_SPILL_SIZE:
             conn.body_file = tempfile.TemporaryFile()
-            conn.body_file.writelines(conn.body)
-            conn.body = []
+            conn.body_file.write(conn.body)
+            conn.body = bytearray()
 
     def _set_wait_deadline(self, conn: _Connection) -> None:
+        # Deadlines are set when a phase begins, never extended by bytes that
+        # do not advance it (blank lines between requests, say).
         if conn.parser.between_requests:
-            conn.deadline = time.monotonic() + self.timeouts.idle
-            conn.head = None
-        elif conn.head is None and conn.deadline > time.monotonic() + self.timeouts.head:
-            # The first bytes of a head: the whole head must arrive in time.
+            if conn.phase != _IDLE:
+                conn.phase = _IDLE
+                conn.head = None
+                conn.deadline = time.monotonic() + self.timeouts.idle
+        elif conn.phase == _IDLE:
+            conn.phase = _HEAD  # the whole head must arrive in time
             conn.deadline = time.monotonic() + self.timeouts.head
 
     def _respond(self, conn: _Connection) -> None:
         head = conn.head
         assert head is not None
         conn.head = None
-        if conn.body_file is not None:
-            body_file: IO[bytes] | None = conn.body_file
-            body = None
-            conn.body_file = None
-        else:
-            body_file = None
-            body = b"".join(conn.body) if len(conn.body) != 1 else conn.body[0]
-        conn.body = []
-        conn.body_size = 0
-        request = Request._from_head(head, body, body_file, conn.client)
-        response = call_handler(self.handler, request, debug=self.debug)
-        try:
-            prepared = prepare(
-                response,
-                method=head.method,
-                http_version=head.http_version,
-                keep_alive=head.keep_alive and not self._stopping,
-            )
-        except Exception:
-            log.exception("Bad response from the handler for %s %s", head.method, head.target)
-            response = Response.status_page(500)
-            prepared = prepare(
-                response, method=head.method, http_version=head.http_version, keep_alive=False
-            )
+        body_file = conn.body_file
+        body = None
+        if body_file is None:
+            body = bytes(conn.body)
+            conn.body.clear()
+        conn.body_file = None
+        response, prepared = serve_request(
+            self.handler,
+            head,
+            body,
+            body_file,
+            conn.client,
+            guard=self._guard,
+            debug=self.debug,
+            keep_alive=head.keep_alive and not self._stopping,
+        )
         if body_file is not None:
             body_file.close()
         if self.access_log and access_log.isEnabledFor(logging.INFO):
@@ -427,30 +471,26 @@ class Server:
             # right after its single write, which flushes it anyway.)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.nodelay = True
-        if prepared.file is not None:
-            conn.file = prepared
+        conn.file = prepared.file
         self._send(conn, [prepared.head, *prepared.body])
 
     def _reject(self, conn: _Connection, status: int, message: str) -> None:
         # A client error outside any handler: answer, then close, since the
-        # framing of anything that follows is unknown.
-        body = f"{status} {reason_phrase(status)}: {message}\n".encode()
-        head = (
-            f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n"
-        ).encode()
+        # framing of anything that follows is unknown. If the client may still
+        # be sending (a body we refused), read and discard it for a while
+        # before closing, or its TCP stack would reset the connection and the
+        # answer could be lost.
         if self.access_log and access_log.isEnabledFor(logging.INFO):
             access_log.info("- - %d (%s)", status, message)
+        drain = conn.phase in (_HEAD, _BODY)
         conn.close_after_write = True
-        conn.file = None
-        conn.out.clear()
-        self._send(conn, [head, body])
+        conn.phase = _DRAIN if drain else _IDLE
+        self._send(conn, error_response(status, message))
 
     # -- writing ---------------------------------------------------------------
 
     def _send(self, conn: _Connection, pieces: list[bytes]) -> None:
-        conn.out.extend(pieces)
+        conn.out += pieces
         self._flush(conn)
 
     def _flush(self, conn: _Connection) -> None:
@@ -462,19 +502,26 @@ class Server:
         out = conn.out
         sock = conn.sock
         try:
-            while out:
+            pos = conn.out_pos
+            end = len(out)
+            while pos < end:
+                # A read position rather than deleting sent pieces from the front:
+                # an iolist of a million pieces costs linear time, not quadratic.
                 if _HAS_SENDMSG:
-                    sent = sock.sendmsg(out[:_IOV_MAX], (), _DONTWAIT)
+                    sent = sock.sendmsg(out[pos : pos + _IOV_MAX], (), _DONTWAIT)
                 else:
-                    sent = sock.send(out[0], _DONTWAIT)
+                    sent = sock.send(out[pos], _DONTWAIT)
                 while sent:
-                    size = len(out[0])
+                    size = len(out[pos])
                     if sent >= size:
-                        del out[0]
                         sent -= size
+                        pos += 1
                     else:
-                        out[0] = memoryview(out[0])[sent:]
+                        out[pos] = memoryview(out[pos])[sent:]
                         sent = 0
+                conn.out_pos = pos
+            out.clear()
+            conn.out_pos = 0
             if conn.file is not None and not self._send_file(conn):
                 raise BlockingIOError
         except (BlockingIOError, InterruptedError):
@@ -494,39 +541,60 @@ class Server:
             self._close(conn)
             return
         if conn.close_after_write:
-            self._close(conn)
+            if conn.phase == _DRAIN and not self._stopping:
+                self._start_drain(conn)
+            else:
+                self._close(conn)
             return
         if conn.writing:
             conn.writing = False
             self._selector.modify(sock, selectors.EVENT_READ, conn)
             self._process(conn)
 
+    def _start_drain(self, conn: _Connection) -> None:
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
+        conn.deadline = time.monotonic() + _DRAIN_SECONDS
+        if conn.writing:
+            conn.writing = False
+            self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
+        elif not conn.registered:
+            conn.sock.setblocking(False)
+            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
+            conn.registered = True
+
     def _send_file(self, conn: _Connection) -> bool:
         """Send the pending file; True when it is all out."""
-        assert conn.file is not None and conn.file.file is not None
-        body = conn.file.file
-        if conn.sock.gettimeout() != 0.0:
-            conn.sock.setblocking(False)  # os.sendfile has no per-call flag
-        end = body.offset + body.length
-        while body.offset < end:
-            if _HAS_SENDFILE:
+        body = conn.file
+        assert body is not None
+        sock = conn.sock
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)  # os.sendfile has no per-call flag
+        try:
+            in_fd = body.file.fileno() if _HAS_SENDFILE else -1
+        except (OSError, ValueError):  # no descriptor (io.BytesIO): read and send
+            in_fd = -1
+        while body.length > 0:
+            sent = -1
+            if in_fd >= 0:
                 try:
-                    sent = os.sendfile(
-                        conn.sock.fileno(), body.file.fileno(), body.offset, end - body.offset
-                    )
+                    sent = os.sendfile(sock.fileno(), in_fd, body.offset, body.length)
                 except OSError as exc:
                     if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                         return False
                     if exc.errno not in (errno.EINVAL, errno.ENOTSOCK, errno.ENOSYS):
                         raise
-                    sent = self._send_file_chunk(conn, body.file, body.offset, end)
-            else:
-                sent = self._send_file_chunk(conn, body.file, body.offset, end)
-            if sent == 0:
-                if body.offset < end and _HAS_SENDFILE:
+                    in_fd = -1
+                if sent == 0:
                     # The file shrank while we were sending it: the framing is broken.
                     raise ConnectionError("file shorter than its Content-Length")
-                return False
+            if sent < 0:
+                sent = self._send_file_chunk(sock, body)
+                if sent == 0:
+                    return False
             body.offset += sent
             body.length -= sent
         body.file.close()
@@ -534,14 +602,14 @@ class Server:
         return True
 
     @staticmethod
-    def _send_file_chunk(conn: _Connection, file: IO[bytes], offset: int, end: int) -> int:
-        # Fallback where os.sendfile is missing (Windows): read and send.
-        file.seek(offset)
-        chunk = file.read(min(end - offset, 256 * 1024))
+    def _send_file_chunk(sock: socket.socket, body: FileBody) -> int:
+        # Without sendfile (Windows, or a file with no descriptor): read and send.
+        body.file.seek(body.offset)
+        chunk = body.file.read(min(body.length, 256 * 1024))
         if not chunk:
             raise ConnectionError("file shorter than its Content-Length")
         try:
-            return conn.sock.send(chunk)
+            return sock.send(chunk)
         except BlockingIOError:
             return 0
 
@@ -556,6 +624,7 @@ def serve_http(
     limits: Limits = DEFAULT_LIMITS,
     timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
     access_log: bool = True,
+    allowed_hosts: Iterable[str] | None = None,
     ready: Callable[[Server], object] | None = None,
 ) -> None:
     """Serve ``handler`` until Ctrl-C, SIGTERM, or a response with ``shut_down=True``.
@@ -576,6 +645,7 @@ def serve_http(
         limits=limits,
         timeouts=timeouts,
         access_log=access_log,
+        allowed_hosts=allowed_hosts,
     )
     print(f"kali: serving on {server.url} (Ctrl-C to stop)", flush=True)
     if ready is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import socket
 import threading
@@ -57,7 +58,7 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
 
 
 def get(sock: socket.socket, path: str, extra: str = "") -> tuple[int, dict[str, str], bytes]:
-    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n{extra}\r\n".encode())
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n".encode())
     return read_response(sock)
 
 
@@ -77,7 +78,7 @@ def test_idle_connection_does_not_delay_another(live_server: ServerFactory) -> N
 
 def test_trickling_client_does_not_delay_another(live_server: ServerFactory) -> None:
     server = live_server(echo)
-    request = b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"
+    request = b"GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n"
     with connect(server) as slow, connect(server) as fast:
         for i, byte in enumerate(request[:-1]):
             slow.sendall(bytes([byte]))
@@ -107,7 +108,9 @@ def test_keep_alive_reuses_one_connection(live_server: ServerFactory) -> None:
 def test_pipelined_requests_are_answered_in_order(live_server: ServerFactory) -> None:
     server = live_server(echo)
     with connect(server) as sock:
-        sock.sendall(b"".join(f"GET /p{i} HTTP/1.1\r\nHost: t\r\n\r\n".encode() for i in range(50)))
+        sock.sendall(
+            b"".join(f"GET /p{i} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode() for i in range(50))
+        )
         for i in range(50):
             assert read_response(sock)[2] == f"<p>GET /p{i}</p>".encode()
 
@@ -116,7 +119,10 @@ def test_pipelined_behind_a_large_response(live_server: ServerFactory) -> None:
     # The first response does not fit in the socket buffer; the next ones wait for it.
     server = live_server(echo)
     with connect(server) as sock:
-        sock.sendall(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.sendall(
+            b"GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
         time.sleep(0.2)
         status, _, body = read_response(sock)
         assert status == 200 and body == b"x" * 4_000_000
@@ -127,7 +133,7 @@ def test_slow_reader_does_not_delay_another(live_server: ServerFactory) -> None:
     server = live_server(echo)
     with connect(server) as slow:
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        slow.sendall(b"GET /big HTTP/1.1\r\nHost: t\r\n\r\n")  # and never reads
+        slow.sendall(b"GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n")  # and never reads
         time.sleep(0.1)
         for i in range(5):
             start = time.perf_counter()
@@ -183,7 +189,7 @@ def test_debug_shows_the_traceback(live_server: ServerFactory) -> None:
 def test_bad_request_gets_400_and_server_carries_on(live_server: ServerFactory) -> None:
     server = live_server(echo)
     with connect(server) as sock:
-        sock.sendall(b"GET /a b c HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.sendall(b"GET /a b c HTTP/1.1\r\nHost: localhost\r\n\r\n")
         status, headers, _ = read_response(sock)
         assert status == 400 and headers["connection"] == "close"
         assert sock.recv(1) == b""
@@ -194,16 +200,17 @@ def test_bad_request_gets_400_and_server_carries_on(live_server: ServerFactory) 
 @pytest.mark.parametrize(
     ("raw", "status"),
     [
-        (b"GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n", 400),
-        (b"GET /%ff HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+        (b"GET /%zz HTTP/1.1\r\nHost: localhost\r\n\r\n", 400),
+        (b"GET /%ff HTTP/1.1\r\nHost: localhost\r\n\r\n", 400),
         (
-            b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
             400,
         ),
-        (b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999\r\n\r\n", 413),
-        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 414),
-        (b"GET / HTTP/1.1\r\nHost: t\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
-        (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        (b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n", 413),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: localhost\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
+        (b"POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
     ],
 )
 def test_protocol_errors_over_the_wire(live_server: ServerFactory, raw: bytes, status: int) -> None:
@@ -230,7 +237,9 @@ def test_http10_closes_unless_keep_alive(live_server: ServerFactory) -> None:
 def test_head_has_length_but_no_body(live_server: ServerFactory) -> None:
     server = live_server(echo)
     with connect(server) as sock:
-        sock.sendall(b"HEAD /x HTTP/1.1\r\nHost: t\r\n\r\nGET /y HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.sendall(
+            b"HEAD /x HTTP/1.1\r\nHost: localhost\r\n\r\nGET /y HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
         data = b""
         while data.count(b"\r\n\r\n") < 2 or not data.endswith(b"</p>"):
             data += sock.recv(65536)
@@ -243,7 +252,7 @@ def test_chunked_upload_and_expect_continue(live_server: ServerFactory) -> None:
     server = live_server(echo)
     with connect(server) as sock:
         sock.sendall(
-            b"POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+            b"POST /body HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
             b"Expect: 100-continue\r\n\r\n"
         )
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -370,24 +379,155 @@ def test_internal_error_costs_one_connection_not_the_server(
 
     monkeypatch.setattr(kali.Request, "_from_head", staticmethod(flaky))
     with connect(server) as sock:
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert sock.recv(100) == b""  # closed
     with connect(server) as sock:
         assert get(sock, "/after")[2] == b"<p>GET /after</p>"
 
 
-def test_max_connections_pauses_accepting_until_one_closes(live_server: ServerFactory) -> None:
+def test_at_max_connections_the_oldest_idle_one_makes_room(live_server: ServerFactory) -> None:
     server = live_server(echo, max_connections=2)
     first, second = connect(server), connect(server)
-    assert get(first, "/1")[0] == 200 and get(second, "/2")[0] == 200
+    assert get(first, "/1")[0] == 200
+    assert get(second, "/2")[0] == 200
+    with connect(server) as third:  # both others are idle: the oldest is closed
+        assert get(third, "/3")[2] == b"<p>GET /3</p>"
+    assert first.recv(1) == b""
+    assert get(second, "/2b")[0] == 200
+    first.close()
+    second.close()
+
+
+def test_at_max_connections_busy_ones_pause_accepting(live_server: ServerFactory) -> None:
+    server = live_server(echo, max_connections=2)
+    first, second = connect(server), connect(server)
+    for sock in (first, second):  # each in the middle of a request head
+        sock.sendall(b"GET /busy HTTP/1.1\r\nHost: local")
+    time.sleep(0.2)
     third = connect(server)  # queued by the kernel, not yet accepted
-    third.sendall(b"GET /3 HTTP/1.1\r\nHost: t\r\n\r\n")
+    third.sendall(b"GET /3 HTTP/1.1\r\nHost: localhost\r\n\r\n")
     third.settimeout(0.3)
     with pytest.raises(TimeoutError):
         third.recv(1)
-    first.shutdown(socket.SHUT_RDWR)  # (close() would wait for read_response's file)
     first.close()
     third.settimeout(5)
     assert read_response(third)[2] == b"<p>GET /3</p>"
+    second.sendall(b"host\r\n\r\n")
+    assert read_response(second)[2] == b"<p>GET /busy</p>"
     second.close()
     third.close()
+
+
+def test_blank_lines_do_not_keep_an_idle_connection_open(live_server: ServerFactory) -> None:
+    server = live_server(echo, timeouts=Timeouts(idle=0.5))
+    with connect(server) as sock:
+        start = time.monotonic()
+        with pytest.raises(OSError):
+            for _ in range(100):
+                sock.sendall(b"\r\n")
+                time.sleep(0.05)
+        assert time.monotonic() - start < 3
+
+
+def test_a_pipelining_client_cannot_monopolise_the_handler(live_server: ServerFactory) -> None:
+    def slow(request: kali.Request) -> str:
+        time.sleep(0.001)
+        return "x"
+
+    server = live_server(slow)
+    with connect(server) as greedy:
+        # Hundreds of pipelined requests whose answers are never read.
+        greedy.sendall(b"GET /g HTTP/1.1\r\nHost: localhost\r\n\r\n" * 500)
+        time.sleep(0.05)
+        start = time.perf_counter()
+        with connect(server) as other:
+            assert get(other, "/other")[0] == 200
+        assert time.perf_counter() - start < 0.2
+
+
+def test_shut_down_closes_and_stops_dispatching_pipelined_requests() -> None:
+    calls: list[str] = []
+
+    def handler(request: kali.Request) -> kali.ResponseValue:
+        calls.append(request.path)
+        return kali.Response("bye", shut_down=request.path == "/quit")
+
+    server = Server(handler, port=0, access_log=False)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"GET /quit HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            b"POST /delete-everything HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+        )
+        _, headers, body = read_response(sock)
+        assert body == b"bye" and headers["connection"] == "close"
+    thread.join(5)
+    assert calls == ["/quit"]
+
+
+def test_large_iolist_is_sent_in_linear_time(live_server: ServerFactory) -> None:
+    pieces = ["<td>x</td>"] * 300_000
+    server = live_server(lambda request: pieces if request.path == "/big" else "small")
+    with connect(server) as big, connect(server) as other:
+        big.sendall(b"GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        start = time.perf_counter()
+        assert get(other, "/")[2] == b"small"
+        status, _, body = read_response(big)
+        assert status == 200 and len(body) == 3_000_000
+        assert time.perf_counter() - start < 3  # quadratic sending took minutes
+
+
+def test_refused_upload_is_drained_so_the_client_reads_the_answer(
+    live_server: ServerFactory,
+) -> None:
+    server = live_server(echo, limits=kali.Limits(max_body_size=1000))
+    with connect(server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500000\r\n\r\n")
+        sock.sendall(b"x" * 200_000)  # the client goes on sending its body
+        status, headers, _ = read_response(sock)
+        assert status == 413 and headers["connection"] == "close"
+
+
+@pytest.mark.parametrize(
+    ("extra", "method", "status"),
+    [
+        ("Host: attacker.example\r\n", "GET", 403),  # DNS rebinding
+        ("Host: localhost:1\r\n", "GET", 200),
+        ("Host: app.localhost\r\n", "GET", 200),
+        ("Host: [::1]:80\r\n", "GET", 200),
+        ("Host: 127.0.0.1\r\nOrigin: https://evil.example\r\n", "POST", 403),
+        ("Host: 127.0.0.1\r\nSec-Fetch-Site: cross-site\r\n", "POST", 403),
+        ("Host: 127.0.0.1\r\nSec-Fetch-Site: same-site\r\n", "POST", 403),
+        ("Host: 127.0.0.1:80\r\nOrigin: http://127.0.0.1:80\r\n", "POST", 200),
+        ("Host: 127.0.0.1\r\nSec-Fetch-Site: same-origin\r\n", "POST", 200),
+        ("Host: 127.0.0.1\r\nOrigin: https://evil.example\r\n", "GET", 200),
+        ("Host: 127.0.0.1\r\n", "DELETE", 200),  # not a browser: no Origin
+    ],
+)
+def test_hostile_pages_are_refused(
+    live_server: ServerFactory, extra: str, method: str, status: int
+) -> None:
+    server = live_server(echo)
+    with connect(server) as sock:
+        sock.sendall(f"{method} /x HTTP/1.1\r\n{extra}Content-Length: 0\r\n\r\n".encode())
+        assert read_response(sock)[0] == status
+
+
+def test_allowed_hosts_replace_the_loopback_names(live_server: ServerFactory) -> None:
+    server = live_server(echo, allowed_hosts=["myapp.test"])
+    with connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: myapp.test:8080\r\n\r\n")
+        assert read_response(sock)[0] == 200
+        assert get(sock, "/")[0] == 403  # "Host: localhost" is not listed any more
+    anything = live_server(echo, allowed_hosts=["*"])
+    with connect(anything) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: anything.example\r\n\r\n")
+        assert read_response(sock)[0] == 200
+
+
+def test_file_body_without_a_descriptor_is_read_and_sent(live_server: ServerFactory) -> None:
+    server = live_server(lambda request: kali.Response(kali.FileBody(io.BytesIO(b"hello"), 5)))
+    with connect(server) as sock:
+        assert get(sock, "/")[2] == b"hello"
+        assert get(sock, "/")[2] == b"hello"
