@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from .errors import HTTPError
 from .forms import FormData, parse_form
 from .multidict import Headers, MultiDict
 from .protocol import ProtocolError, RequestHead, RequestParser, decode_path
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class Request:
@@ -121,6 +124,8 @@ class Request:
             if not self.query_string:
                 self._query = MultiDict()
             else:
+                if _BAD_PERCENT.search(self.query_string):
+                    raise HTTPError(400, "Malformed percent-encoding in the query string")
                 try:
                     pairs = parse_qsl(self.query_string, keep_blank_values=True, errors="strict")
                 except UnicodeDecodeError:
@@ -130,7 +135,8 @@ class Request:
 
     @property
     def cookies(self) -> dict[str, str]:
-        """Cookies sent in the ``Cookie`` header(s)."""
+        """Cookies sent in the ``Cookie`` header(s), percent-decoded (as
+        :meth:`Response.set_cookie <kali.Response.set_cookie>` encodes them)."""
         if self._cookies is None:
             cookies: dict[str, str] = {}
             for header in self.headers.get_all("cookie"):
@@ -142,7 +148,7 @@ class Request:
                     value = value.strip()
                     if len(value) >= 2 and value[0] == value[-1] == '"':
                         value = value[1:-1]
-                    cookies.setdefault(name, value)
+                    cookies.setdefault(name, unquote(value) if "%" in value else value)
             self._cookies = cookies
         return self._cookies
 
@@ -189,7 +195,7 @@ class Request:
         """The body parsed as JSON; a 400 :class:`~kali.HTTPError` if it is not."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise HTTPError(400, "The request body is not valid JSON") from None
 
     def close(self) -> None:

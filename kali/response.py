@@ -17,6 +17,8 @@ from .typing import IoList
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_COOKIE_PATH = re.compile(r"/[\x21-\x3a\x3c-\x7e]*")  # printable, no ';'
+
 
 HTML: str = "text/html; charset=utf-8"
 
@@ -75,8 +77,8 @@ class Response:
         content_type: str | None = None,
         shut_down: bool = False,
     ) -> None:
-        if not 100 <= status <= 999:
-            raise ValueError(f"invalid status {status}")
+        if not 200 <= status <= 599:
+            raise ValueError(f"a response status must be from 200 to 599, not {status}")
         self.body = body
         self.status = status
         self.headers: list[tuple[str, str]] = []
@@ -119,9 +121,19 @@ class Response:
         same_site: str | None = "Lax",
         secure: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. ``value`` is percent-encoded where needed."""
+        """Add a ``Set-Cookie`` header.
+
+        ``value`` is percent-encoded here and decoded again by
+        :attr:`Request.cookies <kali.Request.cookies>`, so any string round-trips.
+        """
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"invalid cookie name {name!r}")
+        if not _COOKIE_PATH.fullmatch(path):
+            raise ValueError(f"invalid cookie path {path!r}")
+        if same_site not in (None, "Lax", "Strict", "None"):
+            raise ValueError(
+                f"same_site must be 'Lax', 'Strict', 'None' or None, not {same_site!r}"
+            )
         parts = [f"{name}={quote(value, safe='')}", f"Path={path}"]
         if max_age is not None:
             parts.append(f"Max-Age={max_age}")

@@ -47,12 +47,12 @@ class StaticFiles:
             if segment.startswith(".") or "\\" in segment or ":" in segment:
                 return None
         full = os.path.realpath(os.path.join(self.directory, *segments))
-        if full != self.directory and not full.startswith(self.directory + os.sep):
-            return None  # a symbolic link out of the directory
         if os.path.isdir(full):
             if self.index is None:
                 return None
-            full = os.path.join(full, self.index)
+            full = os.path.realpath(os.path.join(full, self.index))
+        if full != self.directory and not full.startswith(self.directory + os.sep):
+            return None  # a symbolic link out of the directory
         return full if os.path.isfile(full) else None
 
     def __call__(self, request: Request) -> Response:

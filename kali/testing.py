@@ -19,12 +19,13 @@ import json as _json
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from ._dispatch import call_handler, to_response
-from ._wire import prepare
+from ._dispatch import serve_request, to_response
+from ._wire import body_chunks, error_response
 from .errors import HTTPError
 from .multidict import Headers
+from .protection import Guard
 from .protocol import NEED_DATA, Data, EndOfMessage, ProtocolError, RequestHead, RequestParser
 from .request import Request
 from .typing import Handler, ResponseValue
@@ -63,6 +64,8 @@ class TestResponse:
 class TestClient:
     """Sends requests to ``handler`` in-process and returns :class:`TestResponse`.
 
+    Requests carry ``Host: localhost`` and pass the same checks against
+    hostile pages as on a server bound to 127.0.0.1 (see :mod:`kali.protection`).
     Cookies set by responses are kept and sent with later requests. With
     ``raise_server_exceptions`` (the default) an exception in the handler is
     re-raised in the test after the 500 has been produced, so the test fails
@@ -77,13 +80,15 @@ class TestClient:
         *,
         raise_server_exceptions: bool = True,
         debug: bool = False,
-        host: str = "testserver",
+        host: str = "localhost",
     ) -> None:
         self.handler = handler
         self.raise_server_exceptions = raise_server_exceptions
         self.debug = debug
         self.host = host
         self.cookies: dict[str, str] = {}
+        # The server's checks against hostile pages, as for a server on 127.0.0.1.
+        self._guard = Guard("127.0.0.1")
 
     def request(
         self,
@@ -102,6 +107,8 @@ class TestClient:
         header_list = list(
             (headers.items() if isinstance(headers, Mapping) else headers) if headers else ()
         )
+        # As a browser does: spaces and non-ASCII characters are percent-encoded.
+        target = quote(target, safe="/?#[]@!$&'()*+,;=:%~")
         if query:
             target += ("&" if "?" in target else "?") + urlencode(query)
         payload = body.encode() if isinstance(body, str) else body
@@ -139,37 +146,45 @@ class TestClient:
                 elif isinstance(event, EndOfMessage) or event is NEED_DATA:
                     break
         except ProtocolError as exc:
-            return self._error(exc)
+            error_head, error_body = error_response(exc.status, exc.message)
+            return _parse_head(error_head, error_body)
         if head is None or event is NEED_DATA:
             raise ValueError("send_raw needs one complete request")
-        request = Request._from_head(head, b"".join(parts), None, ("127.0.0.1", 50000))
-        return self._dispatch(head, request)
+        return self._dispatch(head, b"".join(parts))
 
-    def _dispatch(self, head: RequestHead, request: Request) -> TestResponse:
+    def _dispatch(self, head: RequestHead, body: bytes) -> TestResponse:
         caught: list[BaseException] = []
 
         def recording(req: Request) -> ResponseValue:
             try:
-                return to_response(self.handler(req))
+                response = to_response(self.handler(req))
+                body_chunks(response)  # a bad iolist fails here, inside the handler's frame
+                return response
             except HTTPError:
                 raise
             except Exception as exc:
                 caught.append(exc)
                 raise
 
-        response = call_handler(recording, request, debug=self.debug)
+        _response, prepared = serve_request(
+            recording,
+            head,
+            body,
+            None,
+            ("127.0.0.1", 50000),
+            guard=self._guard,
+            debug=self.debug,
+            keep_alive=head.keep_alive,
+        )
         if caught and self.raise_server_exceptions:
             raise caught[0]
-        prepared = prepare(
-            response, method=head.method, http_version=head.http_version, keep_alive=True
-        )
-        body = b"".join(prepared.body)
+        content = b"".join(prepared.body)
         if prepared.file is not None:
             file = prepared.file
             with file.file:
                 file.file.seek(file.offset)
-                body = file.file.read(file.length)
-        result = _parse_head(prepared.head, body)
+                content = file.file.read(file.length)
+        result = _parse_head(prepared.head, content)
         for value in result.headers.get_all("set-cookie"):
             name, _, rest = value.partition("=")
             cookie_value = rest.split(";", 1)[0]
@@ -178,11 +193,6 @@ class TestClient:
             else:
                 self.cookies[name] = cookie_value
         return result
-
-    @staticmethod
-    def _error(exc: ProtocolError) -> TestResponse:
-        body = f"{exc.status}: {exc.message}\n".encode()
-        return TestResponse(exc.status, exc.message, Headers(), body, b"")
 
     def get(self, target: str, **kwargs: Any) -> TestResponse:
         """Send a GET request (see :meth:`request` for the keyword arguments)."""

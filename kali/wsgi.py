@@ -15,13 +15,14 @@ one-at-a-time guarantee.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import quote
 
 from ._dispatch import call_handler
-from ._wire import body_chunks, header_lines, status_text
+from ._wire import body_chunks, has_body, header_lines, status_text
 from .request import Request
 from .response import FileBody, Response
 from .server import BODY_SPILL_SIZE
@@ -48,7 +49,7 @@ class WSGIAdapter:
         chunks, file, length = body_chunks(response)
         headers, _keep_alive = header_lines(response, length)
         start_response(status_text(response.status), headers)
-        if environ["REQUEST_METHOD"] == "HEAD":
+        if environ["REQUEST_METHOD"] == "HEAD" or not has_body(response.status):
             if file is not None:
                 file.file.close()
             return []
@@ -59,8 +60,9 @@ class WSGIAdapter:
     @staticmethod
     def _request(environ: Environ) -> Request:
         # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes
-        # and percent-encode so Request decodes it once, as UTF-8.
-        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/"
+        # and percent-encode so Request decodes it once, as UTF-8. The app
+        # sees the path below its mount point (SCRIPT_NAME) as root_path does.
+        path = environ.get("PATH_INFO", "") or "/"
         raw_path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
         query = environ.get("QUERY_STRING", "")
         target = raw_path + ("?" + query if query else "")
@@ -82,6 +84,9 @@ class WSGIAdapter:
         )
         request._body = body
         request._body_file = body_file
+        request.root_path = (
+            environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
+        )
         return request
 
 
@@ -120,9 +125,18 @@ def _read_body(environ: Environ) -> tuple[bytes | None, IO[bytes] | None]:
 def _file_iter(environ: Environ, body: FileBody) -> Iterable[bytes]:
     body.file.seek(body.offset)
     wrapper = environ.get("wsgi.file_wrapper")
-    if wrapper is not None and body.offset == 0:
+    # The server's wrapper sends to the end of the file: use it only when the
+    # body is exactly the whole file, else Content-Length would be wrong.
+    if wrapper is not None and body.offset == 0 and _file_size(body) == body.length:
         return wrapper(body.file, 256 * 1024)  # type: ignore[no-any-return]
     return _read_file(body)
+
+
+def _file_size(body: FileBody) -> int:
+    try:
+        return os.fstat(body.file.fileno()).st_size
+    except (OSError, ValueError):
+        return -1
 
 
 def _read_file(body: FileBody) -> Iterator[bytes]:

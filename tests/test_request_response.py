@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 
@@ -179,7 +180,7 @@ def test_test_client_keeps_cookies() -> None:
     client = TestClient(handler)
     assert client.get("/").text == "none"
     client.get("/login")
-    assert client.get("/").text == "abc%20123"
+    assert client.get("/").text == "abc 123"  # encoded by set_cookie, decoded by cookies
 
 
 def test_test_client_sends_forms_json_and_files() -> None:
@@ -216,3 +217,68 @@ def test_iolists_are_flattened_without_joining() -> None:
 def test_json_helper_is_compact_utf8() -> None:
     response = kali.Response.json({"k": "é"})
     assert response.body == json.dumps({"k": "é"}, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_headers_appended_directly_are_checked_before_the_wire() -> None:
+    def handler(request: kali.Request) -> kali.Response:
+        response = kali.Response("x")
+        response.headers.append(("X-Next", request.query["n"]))  # bypasses add_header
+        return response
+
+    client = TestClient(handler, raise_server_exceptions=False)
+    assert client.get("/", query={"n": "fine"}).headers["x-next"] == "fine"
+    injected = client.get("/", query={"n": "a\r\nSet-Cookie: session=attacker"})
+    assert injected.status == 500 and "set-cookie" not in injected.headers
+
+
+def test_response_status_must_be_final() -> None:
+    for status in (100, 199, 600, 999):
+        with pytest.raises(ValueError, match="200 to 599"):
+            kali.Response("x", status)
+
+
+def test_cookies_round_trip_and_attributes_are_checked() -> None:
+    response = kali.Response("x")
+    response.set_cookie("name", "Ada Lovelace; x=1")
+    cookie = response.get_header("Set-Cookie")
+    assert cookie is not None
+    request = kali.Request("GET", "/", headers={"Cookie": cookie.split(";")[0]})
+    assert request.cookies == {"name": "Ada Lovelace; x=1"}
+    with pytest.raises(ValueError, match="cookie path"):
+        response.set_cookie("a", "b", path="/; Domain=example.com")
+    with pytest.raises(ValueError, match="same_site"):
+        response.set_cookie("a", "b", same_site="Lax; Secure")
+
+
+def test_query_with_bad_percent_encoding_is_a_400() -> None:
+    with pytest.raises(kali.HTTPError) as info:
+        _ = kali.Request("GET", "/?a=%zz").query
+    assert info.value.status == 400
+
+
+def test_deeply_nested_json_is_a_400_not_a_500() -> None:
+    with pytest.raises(kali.HTTPError) as info:
+        kali.Request("POST", "/", body=b"[" * 100_000).json()
+    assert info.value.status == 400
+
+
+def test_test_client_answers_like_the_server() -> None:
+    client = TestClient(lambda request: ["<p>", request.path, "</p>"])
+    http10 = client.send_raw(b"GET / HTTP/1.0\r\n\r\n")
+    assert http10.headers["connection"] == "close"
+    closing = client.get("/", headers={"Connection": "close"})
+    assert closing.headers["connection"] == "close"
+    assert client.get("/café au lait").text == "<p>/café au lait</p>"  # encoded as a browser does
+    bad = client.send_raw(b"GET /%zz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert (bad.status, bad.reason, bad.headers["connection"]) == (400, "Bad Request", "close")
+    assert bad.text.startswith("400 Bad Request: ")
+    foreign_leaf: Any = lambda request: ["a", 1]  # noqa: E731
+    assert TestClient(foreign_leaf, raise_server_exceptions=False).get("/").status == 500
+
+
+def test_test_client_applies_the_hostile_page_checks() -> None:
+    client = TestClient(lambda request: "ok")
+    assert client.post("/", headers={"Origin": "https://evil.example"}).status == 403
+    assert client.post("/", headers={"Origin": "http://localhost"}).status == 200
+    assert client.get("/", headers={"Host": "evil.example"}).status == 400  # two Host headers
+    assert TestClient(lambda request: "ok", host="evil.example").get("/").status == 403

@@ -56,3 +56,13 @@ def test_not_modified_and_methods(client: TestClient) -> None:
 def test_directory_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a directory"):
         StaticFiles(tmp_path / "missing")
+
+
+def test_a_symlinked_index_out_of_the_directory_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "static"
+    (root / "sub").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("TOP SECRET")
+    os.symlink(tmp_path / "secret.txt", root / "sub" / "index.html")
+    client = TestClient(StaticFiles(root))
+    assert client.get("/sub/").status == 404
+    assert client.get("/sub/index.html").status == 404

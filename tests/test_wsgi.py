@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import kali
+from kali.wsgi import WSGIAdapter
 
 pytest.importorskip("waitress", reason="waitress is in the dev extra")
 
@@ -74,3 +78,41 @@ def test_errors_and_files_under_waitress(waitress_port: int) -> None:
     assert (
         status == 200 and body == b"" and headers["content-length"] == str(len(b"<p>HEAD /x </p>"))
     )
+
+
+def call_wsgi(handler: kali.Handler, environ: dict[str, object]) -> tuple[str, bytes]:
+    """Call the adapter directly, as a WSGI server would."""
+    base: dict[str, object] = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    seen: list[str] = []
+    body = WSGIAdapter(handler)({**base, **environ}, lambda status, headers: seen.append(status))
+    return seen[0], b"".join(body)
+
+
+def test_script_name_is_the_mount_point() -> None:
+    def where(request: kali.Request) -> str:
+        return f"{request.root_path}|{request.path}|{request.raw_path}"
+
+    status, body = call_wsgi(where, {"SCRIPT_NAME": "/myapp", "PATH_INFO": "/caf\xc3\xa9"})
+    assert (status, body) == ("200 OK", "/myapp|/café|/caf%C3%A9".encode())
+
+
+def test_no_body_for_204_and_304() -> None:
+    for status in (204, 304):
+        line, body = call_wsgi(lambda request, s=status: kali.Response(b"leaked", s), {})
+        assert line.startswith(str(status)) and body == b""
+
+
+def test_file_body_is_bounded_by_its_length() -> None:
+    handler_file = APP.open("rb")
+    response = kali.Response(kali.FileBody(handler_file, 10))
+    environ = {"wsgi.file_wrapper": lambda f, size: iter(lambda: f.read(size), b"")}
+    _, body = call_wsgi(lambda request: response, environ)
+    assert body == APP.read_bytes()[:10]
+    assert handler_file.closed
