@@ -17,6 +17,13 @@ _NO_BODY_STATUS = frozenset({204, 304})
 _FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
+_PLAIN_200 = (
+    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n"
+    "{}Date: {}\r\n\r\n"
+)
+_CONNECTION = {True: "Connection: keep-alive\r\n", False: "Connection: close\r\n"}
+
+
 def status_text(status: int) -> str:
     """``"200 OK"``: the status and its reason phrase, cached."""
     line = _status_lines.get(status)
@@ -114,6 +121,11 @@ def prepare(response: Response, *, method: str, http_version: str, keep_alive: b
     are told explicitly whether the connection stays open.
     """
     chunks, file, length = body_chunks(response)
+    if not response.headers and response.status == 200 and length and method != "HEAD":
+        # The common case, a page with no headers of its own, in one format.
+        connection = "" if keep_alive and http_version != "1.0" else _CONNECTION[keep_alive]
+        head = _PLAIN_200.format(length, connection, http_date())
+        return Prepared(head.encode(), chunks, file, length, keep_alive)
     headers, handler_keep_alive = header_lines(response, length)
     keep_alive = keep_alive and handler_keep_alive
     parts = ["HTTP/1.1 ", status_text(response.status), "\r\n"]

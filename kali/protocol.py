@@ -297,6 +297,8 @@ class RequestParser:
 
     def _read_head(self) -> RequestHead | _NeedData:
         buf = self._buf
+        if not buf:  # between requests, the usual case after a response
+            return NEED_DATA
         # RFC 9112 2.2: ignore empty lines before the request line.
         while buf.startswith(b"\r\n"):
             del buf[:2]
