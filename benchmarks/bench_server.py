@@ -94,16 +94,19 @@ class Load:
     concurrency: int
     requests: int = 0  # ab
     seconds: int = 0  # wrk
+    headers: tuple[str, ...] = ()  # extra request header lines, "Name: value"
 
     @property
     def label(self) -> str:
         return f"ab -c{self.concurrency}" if self.tool == "ab" else f"wrk -c{self.concurrency}"
 
     def command(self, url: str) -> list[str]:
+        extra = [arg for header in self.headers for arg in ("-H", header)]
         if self.tool == "ab":
             # -q: no progress lines; -r: count receive errors instead of aborting.
-            return ["ab", "-q", "-r", "-n", str(self.requests), "-c", str(self.concurrency), url]
-        return ["wrk", "-t2", f"-c{self.concurrency}", f"-d{self.seconds}s", url]
+            ab = ["ab", "-q", "-r", "-n", str(self.requests), "-c", str(self.concurrency)]
+            return [*ab, *extra, url]
+        return ["wrk", "-t2", f"-c{self.concurrency}", f"-d{self.seconds}s", *extra, url]
 
     @property
     def time_limit(self) -> float:
@@ -634,7 +637,8 @@ def print_targets(results: list[ServerResult]) -> list[dict[str, Any]]:
     return checks
 
 
-def _cpu_source() -> str:
+def cpu_source() -> str:
+    """Where the server CPU figures come from, for the report."""
     if USE_SCHEDSTAT:
         return "/proc/PID/task/*/schedstat (ns)"
     return f"/proc/PID/stat utime+stime ({CLOCK_TICK * 1000:g} ms ticks)"
@@ -675,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.datetime.now()
     print(
         f"python {platform.python_version()} {sys.executable}; {os.cpu_count()} CPUs; "
-        f"load average {os.getloadavg()[0]:.2f}; server CPU from {_cpu_source()}"
+        f"load average {os.getloadavg()[0]:.2f}; server CPU from {cpu_source()}"
     )
     print("load commands: " + "; ".join(" ".join(load.command("URL")) for load in settings.loads))
 
@@ -715,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "cpu_source": _cpu_source(),
+        "cpu_source": cpu_source(),
         "load_commands": [" ".join(load.command("URL")) for load in settings.loads],
         "results": [asdict(result) for result in results],
         "targets": checks,
