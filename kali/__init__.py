@@ -1,15 +1,20 @@
 """kali: desktop-style applications as web apps served to localhost.
 
-A sequential server (:func:`serve_http`), requests and responses, iolist
-bodies, and the pieces around them. Everything public is re-exported here.
+A sequential server ([`serve_http`][kali.serve_http]), requests and responses,
+iolist bodies, an [`App`][kali.App] with typed routes, compiled templates, and
+the pieces around them. Everything public is re-exported here.
 """
 
 from .app import App as App
+from .errors import ConfigurationError as ConfigurationError
 from .errors import HTTPError as HTTPError
 from .forms import FormData as FormData
 from .forms import UploadFile as UploadFile
 from .multidict import Headers as Headers
 from .multidict import MultiDict as MultiDict
+from .options import ServerOptions as ServerOptions
+from .options import Timeouts as Timeouts
+from .pipeline import to_response as to_response
 from .protocol import Limits as Limits
 from .request import Request as Request
 from .resource import Resource as Resource
@@ -22,7 +27,6 @@ from .routing import Mount as Mount
 from .routing import Route as Route
 from .routing import RouteError as RouteError
 from .server import Server as Server
-from .server import Timeouts as Timeouts
 from .server import serve_http as serve_http
 from .templating import Markup as Markup
 from .templating import Template as Template
@@ -33,6 +37,7 @@ from .templating import TemplateSyntaxError as TemplateSyntaxError
 from .templating import UndefinedError as UndefinedError
 from .typing import Handler as Handler
 from .typing import IoList as IoList
+from .typing import Middleware as Middleware
 from .typing import ResponseValue as ResponseValue
 
 __version__ = "0.1.0"
@@ -40,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "App",
     "BuildError",
+    "ConfigurationError",
     "Converter",
     "FileBody",
     "FormData",
@@ -50,6 +56,7 @@ __all__ = [
     "Limits",
     "Markup",
     "Match",
+    "Middleware",
     "Mount",
     "MultiDict",
     "Request",
@@ -59,6 +66,7 @@ __all__ = [
     "Route",
     "RouteError",
     "Server",
+    "ServerOptions",
     "Template",
     "TemplateFolder",
     "TemplateNotFound",
@@ -68,4 +76,5 @@ __all__ = [
     "UndefinedError",
     "UploadFile",
     "serve_http",
+    "to_response",
 ]

@@ -1,31 +1,53 @@
-"""Framing a Response for HTTP/1.1: the head as bytes, the body as a list of
-bytes pieces (never joined) or a file to ``sendfile``. The WSGI adapter uses
-the same helpers for its status and header list."""
+"""Framing a response for HTTP/1.1: the head as bytes, the body as `bytes` pieces
+(never joined), a lazy source of pieces for a large iolist, or a file to
+`sendfile`. The WSGI adapter uses the same code for its status and header list.
+
+Every header was checked when it was added to the response
+([`ResponseHeaders`][kali.response.ResponseHeaders]), so framing only writes: the
+handler's headers minus the framing ones, Content-Type (`text/html; charset=utf-8`
+by default), Content-Length, the default security headers the response did not
+set itself, and Date.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 from email.utils import formatdate
+from typing import Final
 
 from .errors import reason_phrase
-from .iolist import to_chunks
-from .response import FileBody, Response, check_header
+from .iolist import EAGER_LIMIT, BodyTooLarge, encoded_length, to_chunks, windows
+from .response import FileBody, Response
 
 _status_lines: dict[int, str] = {}
 _date: list[str | float] = ["", -1.0]
-_NO_BODY_STATUS = frozenset({204, 304})
-_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+_NO_BODY_STATUS: Final = frozenset({204, 304})
+_FRAMING: Final = frozenset({"content-length", "transfer-encoding", "connection"})
+_HTML: Final = "text/html; charset=utf-8"
 
 
-_PLAIN_200 = (
-    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n"
-    "{}Date: {}\r\n\r\n"
-)
-_CONNECTION = {True: "Connection: keep-alive\r\n", False: "Connection: close\r\n"}
+class HeaderBlock:
+    """Header fields sent with every response unless the response sets its own
+    (the security headers): their lines, written once."""
+
+    __slots__ = ("lines", "names", "pairs")
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.pairs = tuple(headers.items())
+        self.names = frozenset(name.lower() for name in headers)
+        self.lines = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
+
+    def without(self, names: set[str]) -> str:
+        """The lines of the fields not in `names` (lower-case)."""
+        return "".join(f"{n}: {v}\r\n" for n, v in self.pairs if n.lower() not in names)
+
+
+NO_HEADERS: Final = HeaderBlock({})
 
 
 def status_text(status: int) -> str:
-    """``"200 OK"``: the status and its reason phrase, cached."""
+    """`"200 OK"`: the status and its reason phrase, cached."""
     line = _status_lines.get(status)
     if line is None:
         line = _status_lines[status] = f"{status} {reason_phrase(status)}"
@@ -42,36 +64,80 @@ def http_date() -> str:
 
 
 def has_body(status: int) -> bool:
-    """Whether a response with ``status`` carries a body (not 1xx, 204 or 304)."""
+    """Whether a response with `status` carries a body (not 1xx, 204 or 304)."""
     return status >= 200 and status not in _NO_BODY_STATUS
 
 
-def body_chunks(response: Response) -> tuple[list[bytes], FileBody | None, int]:
-    """The body as bytes pieces (or a file) and its length in bytes."""
-    body = response.body
-    chunks: list[bytes]
-    if isinstance(body, bytes):
-        chunks = [body] if body else []
-    elif isinstance(body, str):
-        chunks = [body.encode()] if body else []
-    elif isinstance(body, FileBody):
-        return [], body, body.length
-    else:
-        chunks = to_chunks(body)
-    return chunks, None, sum(map(len, chunks))
+class Prepared:
+    """A response ready for the wire.
+
+    `body` holds the pieces to send after `head`; a large iolist's pieces come
+    from `source`, window by window, and a file body is in `file`.
+    """
+
+    __slots__ = ("body", "file", "head", "keep_alive", "length", "source", "status")
+
+    def __init__(
+        self,
+        status: int,
+        head: bytes,
+        body: list[bytes],
+        length: int,
+        keep_alive: bool,
+        file: FileBody | None = None,
+        source: Iterator[list[bytes]] | None = None,
+    ) -> None:
+        self.status = status
+        self.head = head
+        self.body = body
+        self.length = length
+        self.keep_alive = keep_alive
+        self.file = file
+        self.source = source
 
 
-def header_lines(response: Response, length: int) -> tuple[list[tuple[str, str]], bool]:
-    """The headers to send: the handler's, minus framing, plus Content-Type
-    (``text/html; charset=utf-8`` by default) and Content-Length. The flag is
-    False when the handler asked for ``Connection: close``."""
-    headers: list[tuple[str, str]] = []
+def body_parts(
+    body: object,
+) -> tuple[list[bytes], FileBody | None, Iterator[list[bytes]] | None, int]:
+    """A body as `bytes` pieces (or a file, or a lazy source of pieces) and its length."""
+    kind = type(body)
+    if kind is bytes:
+        return ([body] if body else []), None, None, len(body)  # type: ignore[arg-type, list-item]
+    if kind is str:
+        data = body.encode()  # type: ignore[attr-defined]
+        return ([data] if data else []), None, None, len(data)
+    if isinstance(body, FileBody):
+        return [], body, None, body.length
+    try:
+        chunks = to_chunks(body, EAGER_LIMIT)  # type: ignore[arg-type]
+    except BodyTooLarge:
+        # Encode it as the socket takes it: the memory is what is unsent.
+        return [], None, windows(body), encoded_length(body)  # type: ignore[arg-type]
+    return chunks, None, None, sum(map(len, chunks))
+
+
+def frame(
+    response: Response,
+    *,
+    method: str,
+    http_version: str,
+    keep_alive: bool,
+    defaults: HeaderBlock = NO_HEADERS,
+) -> Prepared:
+    """Frame `response` as the answer to a `method` request.
+
+    Content-Length is always computed here (the handler's framing headers are
+    dropped), HEAD gets the headers without the body, and HTTP/1.0 clients are
+    told whether the connection stays open. `defaults` are added unless the
+    response has fields of the same names.
+    """
+    status = response.status
+    chunks, file, source, length = body_parts(response.body)
+    parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
     has_type = False
-    keep_alive = True
+    overridden: set[str] | None = None
+    default_names = defaults.names
     for name, value in response.headers:
-        # Checked again here: ``response.headers`` is a plain list that code
-        # may have appended to directly, and nothing unchecked reaches the wire.
-        check_header(name, value)
         lower = name.lower()
         if lower in _FRAMING:
             if lower == "connection" and "close" in value.lower():
@@ -79,66 +145,79 @@ def header_lines(response: Response, length: int) -> tuple[list[tuple[str, str]]
             continue
         if lower == "content-type":
             has_type = True
-        headers.append((name, value))
-    if has_body(response.status):
-        if not has_type and length:
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-        headers.append(("Content-Length", str(length)))
-    return headers, keep_alive
-
-
-def error_response(status: int, message: str) -> list[bytes]:
-    """A plain-text error answered outside any handler (a bad request, a
-    timeout), head and body; the connection closes after it."""
-    body = f"{status_text(status)}: {message}\n".encode()
-    head = (
-        f"HTTP/1.1 {status_text(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\nDate: {http_date()}\r\n\r\n"
-    )
-    return [head.encode(), body]
-
-
-class Prepared:
-    """A response ready for the wire."""
-
-    __slots__ = ("body", "file", "head", "keep_alive", "length")
-
-    def __init__(
-        self, head: bytes, body: list[bytes], file: FileBody | None, length: int, keep_alive: bool
-    ) -> None:
-        self.head = head
-        self.body = body
-        self.file = file
-        self.length = length
-        self.keep_alive = keep_alive
-
-
-def prepare(response: Response, *, method: str, http_version: str, keep_alive: bool) -> Prepared:
-    """Frame ``response`` as the answer to a ``method`` request.
-
-    Content-Length is always computed here (handlers' framing headers are
-    replaced), HEAD gets the headers without the body, and HTTP/1.0 clients
-    are told explicitly whether the connection stays open.
-    """
-    chunks, file, length = body_chunks(response)
-    if not response.headers and response.status == 200 and length and method != "HEAD":
-        # The common case, a page with no headers of its own, in one format.
-        connection = "" if keep_alive and http_version != "1.0" else _CONNECTION[keep_alive]
-        head = _PLAIN_200.format(length, connection, http_date())
-        return Prepared(head.encode(), chunks, file, length, keep_alive)
-    headers, handler_keep_alive = header_lines(response, length)
-    keep_alive = keep_alive and handler_keep_alive
-    parts = ["HTTP/1.1 ", status_text(response.status), "\r\n"]
-    for name, value in headers:
+        elif lower in default_names:
+            if overridden is None:
+                overridden = set()
+            overridden.add(lower)
         parts += (name, ": ", value, "\r\n")
+    parts.append(defaults.lines if overridden is None else defaults.without(overridden))
+    body = has_body(status)
+    if body:
+        if not has_type and length:
+            parts.append("Content-Type: text/html; charset=utf-8\r\n")
+        parts += ("Content-Length: ", str(length), "\r\n")
     if not keep_alive:
         parts.append("Connection: close\r\n")
     elif http_version == "1.0":
         parts.append("Connection: keep-alive\r\n")
     parts += ("Date: ", http_date(), "\r\n\r\n")
-    if method == "HEAD" or not has_body(response.status):
+    if method == "HEAD" or not body:
         if file is not None:
             file.file.close()
-            file = None
-        chunks = []
-    return Prepared("".join(parts).encode(), chunks, file, length, keep_alive)
+        return Prepared(status, "".join(parts).encode(), [], length, keep_alive)
+    return Prepared(status, "".join(parts).encode(), chunks, length, keep_alive, file, source)
+
+
+def frame_plain(
+    body: bytes, *, http_version: str, keep_alive: bool, defaults: HeaderBlock = NO_HEADERS
+) -> Prepared:
+    """Frame the commonest answer: a 200 `text/html` page from a handler that returned
+    `bytes` (or a `str`, encoded by the caller), with no headers of its own."""
+    if not keep_alive:
+        connection = "Connection: close\r\n"
+    elif http_version == "1.0":
+        connection = "Connection: keep-alive\r\n"
+    else:
+        connection = ""
+    head = (
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
+        f"{len(body)}\r\n{defaults.lines}{connection}Date: {http_date()}\r\n\r\n"
+    )
+    return Prepared(200, head.encode(), [body] if body else [], len(body), keep_alive)
+
+
+def error_bytes(status: int, message: str, defaults: HeaderBlock = NO_HEADERS) -> list[bytes]:
+    """A plain-text error answered outside any handler (a bad request, a timeout),
+    head and body; the connection closes after it."""
+    body = f"{status_text(status)}: {message}\n".encode()
+    head = (
+        f"HTTP/1.1 {status_text(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n{defaults.lines}Connection: close\r\n"
+        f"Date: {http_date()}\r\n\r\n"
+    )
+    return [head.encode(), body]
+
+
+def wsgi_headers(
+    response: Response, length: int, defaults: HeaderBlock = NO_HEADERS
+) -> list[tuple[str, str]]:
+    """The header list for a WSGI `start_response`: the same fields as
+    [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's)."""
+    headers: list[tuple[str, str]] = []
+    has_type = False
+    seen: set[str] = set()
+    for name, value in response.headers:
+        lower = name.lower()
+        if lower in _FRAMING:
+            continue
+        if lower == "content-type":
+            has_type = True
+        elif lower in defaults.names:
+            seen.add(lower)
+        headers.append((name, value))
+    headers += [(n, v) for n, v in defaults.pairs if n.lower() not in seen]
+    if has_body(response.status):
+        if not has_type and length:
+            headers.append(("Content-Type", _HTML))
+        headers.append(("Content-Length", str(length)))
+    return headers

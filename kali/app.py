@@ -1,6 +1,4 @@
-"""The :class:`App`: routes registered three ways, compiled into one matcher.
-
-::
+"""The [`App`][kali.App]: routes registered three ways, middleware, error pages.
 
     app = App()
 
@@ -12,50 +10,56 @@
     def show(request: Request, id: int, full: bool = False) -> str:
         ...
 
-    app.run()
+    if __name__ == "__main__":
+        app.run()
 
-An App is itself a handler (``app(request) -> Response``), so
-:func:`~kali.serve_http`, :class:`~kali.testing.TestClient` and
-:class:`~kali.wsgi.WSGIAdapter` take it as it is. See ``docs/routing.md``.
+An App is itself a handler (`app(request) -> Response`), so
+[`serve_http`][kali.serve_http], [`TestClient`][kali.testing.TestClient] and
+[`WSGIAdapter`][kali.wsgi.WSGIAdapter] take it as it is. It keeps the registration
+API and hands the routes to its [`Router`][kali.routing.Router]. See
+`docs/routing.md` and `docs/middleware.md`.
+
+How a request goes through an app, once it is compiled:
+
+1. the middleware, first added outermost: each sees the request before the
+   ones added after it, and the response (or the exception) after them;
+2. the router: a path with `//` or `.` segments is redirected to its normal
+   form; no route is a 404 [`HTTPError`][kali.HTTPError], a route without the
+   method a 405 (`OPTIONS` is answered with the `Allow` list);
+3. the handler, with its path parameters and the query or form arguments its
+   signature asks for (a bad one is a 400);
+4. around all of it, the error pages: an `HTTPError` from anywhere inside
+   (the router, a middleware, the handler) is rendered by the app's
+   [`error`][kali.App.error] handler for its status, else by kali's own page;
+   any other exception is logged and rendered as a 500.
 """
 
 from __future__ import annotations
 
-import contextlib
-import difflib
-import gc
-import inspect
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Concatenate, TypeVar
-from urllib.parse import quote, unquote
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
-from ._dispatch import to_response
-from .protocol import DEFAULT_LIMITS, Limits
+from typing_extensions import Unpack
+
+from .errors import ConfigurationError, HTTPError
+from .options import ServerOptions, ServerSettings, make_options
+from .pipeline import error_page, exception_page, report_exception, to_response
 from .request import Request
 from .resource import Resource, resource_methods
 from .response import Response
-from .routing import tree
-from .routing.compiler import compile_matcher
-from .routing.converters import DEFAULT_CONVERTERS, Converter, output_type
-from .routing.errors import (
-    BuildError,
-    RouteError,
-    RouteSyntaxError,
-    SetupFinishedError,
-    route_error,
-    where,
-)
-from .routing.rules import Mount, Param, Route, RouteHandler, check_methods, parse_pattern
-from .routing.signature import analyse
-from .routing.tree import Match, Node
-from .routing.urls import SEGMENT_SAFE, build_path, choose, query_string
-from .server import Server, Timeouts, serve_http
-from .typing import Handler, ResponseValue
+from .routing.converters import Converter
+from .routing.endpoint import Endpoint, Match
+from .routing.errors import RouteError, route_error, where
+from .routing.router import Router, gc_paused, normalize_path
+from .routing.rules import Mount, Route
+from .routing.urls import SEGMENT_SAFE
+from .typing import Handler, HandlerT, Middleware, ResponseValue, RouteHandler
 
-#: A handler as the decorators see it: the request first, any other parameters,
-#: a :data:`~kali.ResponseValue` back. The decorators return it unchanged.
-HandlerT = TypeVar("HandlerT", bound=Callable[Concatenate[Request, ...], ResponseValue])
 ResourceT = TypeVar("ResourceT", bound=Resource)
+ExceptionT = TypeVar("ExceptionT", bound=Exception)
+#: An error handler: the request and the error, and the page to answer with.
+ErrorHandler = Callable[[Request, Any], ResponseValue]
+ErrorHandlerT = TypeVar("ErrorHandlerT", bound=ErrorHandler)
 
 _DEFAULT_METHODS = ("GET",)
 
@@ -63,78 +67,47 @@ _DEFAULT_METHODS = ("GET",)
 class App:
     """A routed application: register routes, then serve it (it compiles itself).
 
-    ``routes`` is a table of :class:`~kali.routing.Route` and
-    :class:`~kali.routing.Mount` entries, added as by :meth:`add_routes`.
-    ``converters`` adds path converters by name, as :meth:`add_converter`.
+    Args:
+        routes: a table of [`Route`][kali.routing.Route] and
+            [`Mount`][kali.routing.Mount] entries, added as by
+            [`add_routes`][kali.App.add_routes].
+        converters: path converters by name, as by [`add_converter`][kali.App.add_converter].
+        debug: show the traceback in 500 pages (never in production). `App.run`
+            and `python -m kali run --debug` set it too.
     """
 
     def __init__(
         self,
-        routes: Iterable[Route] = (),
+        routes: Iterable[Route | Mount] = (),
         *,
         converters: Mapping[str, type[Converter[Any]]] | None = None,
+        debug: bool = False,
     ) -> None:
-        self._converters: dict[str, Converter[Any]] = {
-            name: cls() for name, cls in DEFAULT_CONVERTERS.items()
-        }
-        self._root = Node()
-        self._routes: list[Route] = []
-        self._by_handler: dict[object, list[Route]] = {}
-        self._by_name: dict[str, list[Route]] = {}
-        self._counter = [0]
-        self._compiled = False
-        self._source = ""
-        self._hint_cache: dict[Any, Any] = {}
-        for name, cls in (converters or {}).items():
-            self.add_converter(name, cls)
+        self.router = Router(converters)
+        #: Whether 500 pages show the traceback.
+        self.debug = debug
+        self._middleware: list[Middleware] = []
+        self._by_status: dict[int, ErrorHandler] = {}
+        self._by_exception: dict[type[BaseException], ErrorHandler] = {}
+        self._match: Callable[[str, str], Match | None] | None = None
+        self._handle: Callable[[Request], Response] = self._compile_and_handle
         self.add_routes(routes)
 
-    # -- converters ------------------------------------------------------------
+    # -- converters, routes, resources, mounts ----------------------------------
 
     def add_converter(self, name: str, converter: type[Converter[Any]]) -> None:
-        """Make ``<name:param>`` available in this app's patterns.
+        """Make `<name:param>` available in this app's patterns.
 
-        ``converter`` is a :class:`~kali.routing.Converter` subclass; it is
-        instantiated once, without arguments. A built-in name other than
-        ``path`` may be replaced.
+        `converter` is a [`Converter`][kali.routing.Converter] subclass; it is
+        instantiated once, without arguments. A built-in name other than `path`
+        may be replaced.
         """
-
-        def fail(why: str, cls: type[RouteError] = RouteError) -> RouteError:
-            # Located like a handler (file:line), only when there is an error to report.
-            return cls(f"cannot add converter {name!r} ({where(converter)}): {why}")
-
-        if self._compiled:
-            raise fail("the app is already compiled", SetupFinishedError)
-        if not name.isidentifier():
-            raise fail("the name must be an identifier")
-        if name == "path":
-            raise fail("'path' cannot be replaced")
-        if not (isinstance(converter, type) and issubclass(converter, Converter)):
-            raise fail("it must be a subclass of kali.routing.Converter")
-        import re
-
-        try:
-            groups = re.compile(converter.regex).groups
-        except re.error as exc:
-            raise fail(f"its regex is invalid ({exc})") from None
-        if groups:
-            raise fail("its regex has capturing groups; write (?:...) instead of (...)")
-        if converter.weight >= 1000:
-            raise fail("weights of 1000 and more are for 'path'")
-        produced = output_type(converter)
-        if converter.convert is Converter.convert and produced not in (str, object):
-            raise fail(
-                f"it is a Converter[{inspect.formatannotation(produced)}] without a convert() "
-                "method; define convert(self, value: str)"
-            )
-        self._converters[name] = converter()
-
-    # -- registration ----------------------------------------------------------
+        self.router.add_converter(name, converter)
 
     def route(
         self, path: str, methods: Sequence[str] = _DEFAULT_METHODS, *, name: str | None = None
     ) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register the function for ``methods`` (GET by default) on ``path``.
+        """Decorator: register the function for `methods` (GET by default) on `path`.
 
         The function is returned unchanged, so it may still be called directly.
         """
@@ -146,23 +119,23 @@ class App:
         return register
 
     def get(self, path: str, *, name: str | None = None) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register a GET (and HEAD) handler for ``path``."""
+        """Decorator: register a GET (and HEAD) handler for `path`."""
         return self.route(path, ("GET",), name=name)
 
     def post(self, path: str, *, name: str | None = None) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register a POST handler for ``path``."""
+        """Decorator: register a POST handler for `path`."""
         return self.route(path, ("POST",), name=name)
 
     def put(self, path: str, *, name: str | None = None) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register a PUT handler for ``path``."""
+        """Decorator: register a PUT handler for `path`."""
         return self.route(path, ("PUT",), name=name)
 
     def patch(self, path: str, *, name: str | None = None) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register a PATCH handler for ``path``."""
+        """Decorator: register a PATCH handler for `path`."""
         return self.route(path, ("PATCH",), name=name)
 
     def delete(self, path: str, *, name: str | None = None) -> Callable[[HandlerT], HandlerT]:
-        """Decorator: register a DELETE handler for ``path``."""
+        """Decorator: register a DELETE handler for `path`."""
         return self.route(path, ("DELETE",), name=name)
 
     def add_route(
@@ -173,30 +146,24 @@ class App:
         *,
         name: str | None = None,
     ) -> None:
-        """Register ``handler`` for ``methods`` on ``path`` (what the decorators call)."""
-        self._add(Route(path, handler, methods, name=name))
+        """Register `handler` for `methods` on `path` (what the decorators call)."""
+        self.router.add(Route(path, handler, methods, name=name))
 
-    def add_routes(self, routes: Iterable[Route]) -> None:
-        """Register a table of :class:`~kali.routing.Route` and :class:`~kali.routing.Mount`."""
-        with _gc_paused():
-            self._add_table(routes)
-
-    def _add_table(self, routes: Iterable[Route]) -> None:
-        for entry in routes:
-            if isinstance(entry, Mount):
-                self.mount(entry.path, entry.handler, name=entry.name)
-            elif isinstance(entry, Route):
-                self._add(Route(entry.path, entry.handler, entry.methods, name=entry.name))
-            else:
-                raise RouteError(f"a route table holds Route and Mount entries, not {entry!r}")
+    def add_routes(self, routes: Iterable[Route | Mount]) -> None:
+        """Register a table of [`Route`][kali.routing.Route] and [`Mount`][kali.routing.Mount]."""
+        with gc_paused():
+            for entry in routes:
+                if not isinstance(entry, (Route, Mount)):
+                    raise RouteError(f"a route table holds Route and Mount entries, not {entry!r}")
+                self.router.add(entry)
 
     def resource(
         self, path: str, *, name: str | None = None
     ) -> Callable[[type[ResourceT]], type[ResourceT]]:
-        """Class decorator: register a :class:`~kali.Resource` subclass on ``path``.
+        """Class decorator: register a [`Resource`][kali.Resource] subclass on `path`.
 
         The class is instantiated once, here, without arguments; see
-        :meth:`add_resource`. It is returned unchanged.
+        [`add_resource`][kali.App.add_resource]. It is returned unchanged.
         """
 
         def register(cls: type[ResourceT]) -> type[ResourceT]:
@@ -208,12 +175,12 @@ class App:
     def add_resource(
         self, path: str, resource: Resource | type[Resource], *, name: str | None = None
     ) -> None:
-        """Register a resource: its ``get``/``post``/... on ``path`` and each
-        ``<verb>_<action>`` method on ``path/<action>``.
+        """Register a resource: its `get`/`post`/... on `path` and each
+        `<verb>_<action>` method on `path/<action>`.
 
-        A class is instantiated once, now, without arguments; pass an instance
-        to choose its arguments. Route names are ``"<name>.<method>"``, where
-        ``name`` defaults to the class name (``url_for("Task.get_edit", id=3)``).
+        A class is instantiated once, now, without arguments; pass an instance to
+        choose its arguments. Route names are `"<name>.<method>"`, where `name`
+        defaults to the class name (`url_for("Task.get_edit", id=3)`).
         """
         if isinstance(resource, type):
             if not issubclass(resource, Resource):
@@ -243,329 +210,281 @@ class App:
         for verb, action, method in found:
             pattern = path if action is None else path.rstrip("/") + "/" + action
             attr = verb.lower() if action is None else f"{verb.lower()}_{action}"
-            self._add(Route(pattern, method, (verb,), name=f"{base}.{attr}"))
+            self.router.add(Route(pattern, method, (verb,), name=f"{base}.{attr}"))
 
     def mount(self, prefix: str, handler: Handler, *, name: str | None = None) -> None:
-        """Hand every request under ``prefix`` (any method) to ``handler``.
+        """Hand every request under `prefix` (any method) to `handler`.
 
-        ``handler`` sees :meth:`Request.mounted <kali.Request.mounted>`: its
-        ``path`` is what follows ``prefix`` and ``root_path`` grows by it. Routes
-        of this app that are more specific than the prefix still win. A mounted
-        :class:`App` is compiled along with this one.
+        `handler` sees [`Request.mounted`][kali.Request.mounted]: its `path` is
+        what follows `prefix` and `root_path` grows by it. Routes of this app that
+        are more specific than the prefix still win. A mounted `App` is compiled
+        along with this one.
         """
-        route = Mount(prefix, handler, name=name)
-        self._add(route)
+        self.router.add(Mount(prefix, handler, name=name))
 
-    def _add(self, route: Route) -> None:
-        methods = route.methods
-        handler = route.handler
-        if self._compiled:
-            raise route_error(
-                SetupFinishedError,
-                "cannot add a route: the app is already compiled (by app.compile(), app.run() "
-                "or its first request)",
-                pattern=route.path,
-                handler=handler,
-                methods=methods,
-                fix="register every route before the app serves or is compiled",
+    # -- middleware and error pages -----------------------------------------------
+
+    def use(self, middleware: Middleware) -> Middleware:
+        """Wrap the app's handler in `middleware`, a function from handler to handler.
+
+        Applied once, when the app is compiled. The first middleware added is the
+        outermost: it sees the request first and the response last. A middleware
+        sees the exceptions raised inside it (an [`HTTPError`][kali.HTTPError] for
+        a 404 included) before the app renders them as error pages. Returns
+        `middleware`, so `use` works as a decorator.
+        """
+        self._check_open("add a middleware", middleware)
+        if not callable(middleware):
+            raise ConfigurationError(
+                f"app.use() takes a function from handler to handler, not {middleware!r}"
             )
-        pattern = route.path
-        if route.is_mount:
-            if not isinstance(pattern, str) or not pattern.startswith("/"):
-                raise route_error(
-                    RouteSyntaxError,
-                    f"the mount prefix {pattern!r} does not start with '/'",
-                    pattern=str(pattern),
-                    handler=handler,
-                    fix="write '/' + prefix",
-                )
-            pattern = pattern.rstrip("/")
-            route._prefix = pattern or "/"
-            route.path = pattern or "/"
-            segments = parse_pattern(pattern, self._converters, handler=handler) if pattern else ()
-            if any(isinstance(p, Param) for seg in segments for p in seg):
-                raise route_error(
-                    RouteSyntaxError,
-                    "a mount prefix cannot have parameters",
-                    pattern=route.path,
-                    handler=handler,
-                    fix="use a static prefix",
-                )
+        self._middleware.append(middleware)
+        return middleware
+
+    @overload
+    def error(self, key: int, /) -> Callable[[ErrorHandlerT], ErrorHandlerT]: ...
+    @overload
+    def error(self, key: type[ExceptionT], /) -> Callable[[ErrorHandlerT], ErrorHandlerT]: ...
+    def error(self, key: int | type[Exception], /) -> Callable[[ErrorHandlerT], ErrorHandlerT]:
+        """Decorator: render the page for an error status or an exception class.
+
+            @app.error(404)
+            def not_found(request: Request, error: HTTPError) -> IoList:
+                return layout(title="Not found", body=...)
+
+        A status handler renders every [`HTTPError`][kali.HTTPError] with that
+        status, kali's own included (404 for no route, 405, 400 for a bad query or
+        form value); `error(500)` also renders exceptions no handler expected
+        (after they are logged). An exception handler renders that class and its
+        subclasses (the closest class wins). Returning a body sends it with the
+        error's status; returning a `Response` with a status other than 200 keeps
+        that status (a redirect, say).
+        """
+
+        def register(handler: ErrorHandlerT) -> ErrorHandlerT:
+            self._check_open("add an error handler", handler)
             if not callable(handler):
-                raise route_error(
-                    RouteError,
-                    f"the mounted handler {handler!r} is not callable",
-                    pattern=route.path,
-                    fix="mount a handler or an App",
+                raise ConfigurationError(f"app.error({key!r}) needs a function, not {handler!r}")
+            if isinstance(key, int) and not isinstance(key, bool):
+                if not 400 <= key <= 599:
+                    raise ConfigurationError(
+                        f"app.error({key}) ({where(handler)}): error pages are for 4xx and "
+                        "5xx statuses"
+                    )
+                self._by_status[key] = handler
+            elif isinstance(key, type) and issubclass(key, Exception):
+                self._by_exception[key] = handler
+            else:
+                raise ConfigurationError(
+                    f"app.error({key!r}) ({where(handler)}): give a status such as 404 or an "
+                    "exception class such as ValueError"
                 )
-        else:
-            check_methods(methods, pattern, handler)
-            segments = parse_pattern(pattern, self._converters, handler=handler, methods=methods)
-            route._params = {
-                p.name: self._converters[p.converter]
-                for seg in segments
-                for p in seg
-                if isinstance(p, Param)
-            }
-            route._names = tuple(route._params)
-            route._binder, route._positional = analyse(
-                handler, pattern, methods, route._params, self._hint_cache
-            )
-            route._static = not route._params
-        route._segments = segments
-        tree.insert(self._root, route, segments, route._params, methods, counter=self._counter)
-        self._routes.append(route)
-        for key in _handler_keys(handler):
-            self._by_handler.setdefault(key, []).append(route)
-        self._by_name.setdefault(route.name, []).append(route)
+            return handler
 
-    # -- compiling and matching ------------------------------------------------
+        return register
+
+    def _check_open(self, what: str, obj: object) -> None:
+        if self.router.compiled:
+            raise ConfigurationError(
+                f"cannot {what} ({where(obj)}): the app is already compiled (by "
+                "app.compile(), app.run() or its first request); set the app up first"
+            )
+
+    # -- compiling and matching ----------------------------------------------------
 
     def compile(self) -> None:
-        """Build the matcher now (else the first request or :meth:`match` does).
+        """Build the matcher and the middleware chain now (else the first request does).
 
         Registration errors have already been raised as routes were added.
-        Mounted apps are compiled too. After this, adding a route or a
-        converter raises :class:`~kali.routing.SetupFinishedError`. Calling it
-        again does nothing.
+        Mounted apps are compiled too. After this, adding a route, a converter, a
+        middleware or an error handler raises an error. Calling it again does
+        nothing.
         """
-        if self._compiled:
+        if self._match is not None:
             return
-        with _gc_paused():
-            self._compile()
-        for route in self._routes:
-            if route.is_mount and isinstance(route.handler, App):
-                route.handler.compile()
+        self._match = self.router.compile()
+        handler: Handler = self._dispatch
+        for middleware in reversed(self._middleware):
+            wrapped = middleware(handler)
+            if not callable(wrapped):
+                raise ConfigurationError(
+                    f"the middleware {where(middleware)} returned {wrapped!r}, not a handler: "
+                    "a middleware takes the next handler and returns a new one"
+                )
+            handler = wrapped
+        inner = handler
 
-    def _compile(self) -> None:
-        tree.finish(self._root)
-        static_routes = [r for r in self._routes if r._static]
-        leaves = []
-        for route in static_routes:
-            node = self._root
-            for segment in route._segments:
-                node = node.static[segment[0]]  # type: ignore[index]
-            leaves.append(node)
-        match, source = compile_matcher(self._root, static_routes, leaves)
-        self._source = source
-        self._compiled = True
-        # The instance attribute shadows the method: app.match is the generated function.
-        setattr(self, "match", match)  # noqa: B010
+        def handle(request: Request) -> Response:
+            try:
+                return to_response(inner(request))
+            except Exception as exc:
+                return self._error_response(request, exc)
+
+        self._handle = handle
+        for endpoint in self.router.endpoints:
+            if endpoint.is_mount and isinstance(endpoint.handler, App):
+                endpoint.handler.compile()
 
     def match(self, method: str, path: str) -> Match | None:
-        """The route for ``method`` and ``path``, or ``None``.
+        """The route for `method` and `path`, or `None`.
 
-        ``path`` is the path as sent: percent-encoded, without the query
-        string (``request.raw_path``). Each segment is decoded once, then
-        converted. The result is a :class:`~kali.routing.Match` with
-        ``.handler``, ``.params`` (converted path parameters) and ``.route``.
-        ``HEAD`` matches GET routes. ``None`` means 404 or 405; see
-        :meth:`allowed_methods`. Compiles the app on first use.
+        `path` is the path as sent: percent-encoded, without the query string
+        (`request.raw_path`). The result is a [`Match`][kali.routing.Match] with
+        `.handler`, `.params` (converted path parameters) and `.route`. `HEAD`
+        matches GET routes. `None` means 404 or 405; see
+        [`allowed_methods`][kali.App.allowed_methods]. Compiles the app on first use.
         """
-        self.compile()
-        found: Match | None = self.match(method, path)
-        return found
+        return self.router.match(method, path)
 
     def allowed_methods(self, path: str) -> frozenset[str]:
-        """The methods some route accepts for ``path`` (``HEAD`` included where GET is).
+        """The methods some route accepts for `path` (`HEAD` included where GET is).
 
-        Empty when no route has that path. ``"*"`` stands for a mount.
+        Empty when no route has that path. `"*"` stands for a mount.
         """
-        self.compile()
-        return frozenset(tree.allowed(self._root, path))
+        return self.router.allowed_methods(path)
 
     @property
-    def routes(self) -> tuple[Route, ...]:
+    def routes(self) -> tuple[Route | Mount, ...]:
         """Every registered route and mount, in registration order."""
-        return tuple(self._routes)
+        return tuple(endpoint.route for endpoint in self.router.endpoints)
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """What the router compiled each route into, in registration order."""
+        return self.router.endpoints
 
     @property
     def matcher_source(self) -> str:
         """The Python source of the generated matcher (compiles the app)."""
-        self.compile()
-        return self._source
-
-    # -- reverse routing -------------------------------------------------------
+        return self.router.source
 
     def url_for(self, target: Callable[..., ResponseValue] | str, /, **params: Any) -> str:
-        """The URL path of the route for ``target`` (a handler or a route name).
+        """The URL path of the route for `target` (a handler or a route name).
 
-        ``params`` fill the path parameters, converted by each converter's
-        ``to_url`` and percent-encoded; the others become the query string
-        (lists repeat the key, ``None`` is left out). When the handler has
-        several routes, the first whose parameters are all given is used.
-        The path is relative to this app: prefix ``request.root_path`` when
-        the app is mounted. Raises :class:`~kali.routing.BuildError`.
+        `params` fill the path parameters, converted by each converter's `to_url`
+        and percent-encoded; the others become the query string (lists repeat the
+        key, `None` is left out). When the handler has several routes, the first
+        whose parameters are all given is used. The path is relative to this app:
+        prefix `request.root_path` when the app is mounted. Raises
+        [`BuildError`][kali.routing.BuildError].
         """
-        if isinstance(target, str):
-            candidates = self._by_name.get(target)
-            label = f"the name {target!r}"
-            if (
-                candidates
-                and len({id(r.handler) for r in candidates}) > 1
-                and not all(r.handler == candidates[0].handler for r in candidates)
-            ):
-                handlers = ", ".join(where(r.handler) for r in candidates)
-                raise BuildError(
-                    f"the name {target!r} is ambiguous: it names {handlers}; pass "
-                    "the handler itself, or register the routes with distinct names"
-                )
-        else:
-            candidates = None
-            for key in _handler_keys(target):
-                candidates = self._by_handler.get(key)
-                if candidates:
-                    break
-            label = f"the handler {where(target)}"
-        if not candidates:
-            close = (
-                difflib.get_close_matches(target, sorted(self._by_name), n=1)
-                if isinstance(target, str)
-                else []
-            )
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise BuildError(f"no route is registered for {label}{hint}")
-        route = choose(candidates, params, label)
-        path = build_path(route, params)
-        extra = {k: v for k, v in params.items() if k not in route._params}
-        if extra:
-            query = query_string(extra)
-            if query:
-                path += "?" + query
-        return path
+        return self.router.url_for(target, **params)
 
-    # -- serving ---------------------------------------------------------------
+    # -- serving -----------------------------------------------------------------
 
     def __call__(self, request: Request) -> Response:
-        """Answer ``request``: normalize, match, bind, call, and turn the result into a Response."""
+        """Answer `request`: the middleware, the router, the handler, the error pages."""
+        return self._handle(request)
+
+    def _compile_and_handle(self, request: Request) -> Response:
+        self.compile()
+        return self._handle(request)
+
+    def _dispatch(self, request: Request) -> ResponseValue:
         raw = request.raw_path
         if "//" in raw or "/." in request.path:
             normal = normalize_path(raw)
             if normal != raw:
-                return self._redirect(request, normal)
-        found = self.match(request.method, raw)
+                return _redirect(request, normal)
+        assert self._match is not None
+        found = self._match(request.method, raw)
         if found is None:
             return self._unmatched(request)
-        handler, route, values = found
-        prefix = route._prefix
-        if prefix is not None:
-            return to_response(handler(request.mounted(prefix)))
-        binder = route._binder
-        if route._positional:
-            if binder is None:
-                return to_response(handler(request, *values))
-            return to_response(handler(request, *values, **binder(request, {})))
-        params = dict(zip(route._names, values, strict=True))
-        if binder is not None:
-            params = binder(request, params)
-        return to_response(handler(request, **params))
+        result: ResponseValue = found[1].call(request, found[2])
+        return result
 
     def _unmatched(self, request: Request) -> Response:
         raw = request.raw_path
-        allowed = tree.allowed(self._root, raw)
+        allowed = self.router.allowed_methods(raw)
         if allowed:
             allow = ", ".join(sorted(allowed | {"OPTIONS"}))
             if request.method == "OPTIONS":
                 response = Response(b"", 204)
-            else:
-                response = Response.status_page(
-                    405, f"{request.method} is not allowed here; use {allow}."
-                )
-            response.add_header("Allow", allow)
-            return response
-        if not raw.endswith("/") and tree.allowed(self._root, raw + "/"):
-            return self._redirect(request, raw + "/")
-        return Response.status_page(404)
+                response.headers.add("Allow", allow)
+                return response
+            raise HTTPError(
+                405,
+                f"{request.method} is not allowed here; use {allow}.",
+                headers=[("Allow", allow)],
+            )
+        if not raw.endswith("/") and self.router.allowed_methods(raw + "/"):
+            return _redirect(request, raw + "/")
+        raise HTTPError(404)
 
-    @staticmethod
-    def _redirect(request: Request, raw_path: str) -> Response:
-        location = quote(request.root_path, safe=SEGMENT_SAFE + "/") + raw_path
-        if request.query_string:
-            location += "?" + request.query_string
-        status = 301 if request.method in ("GET", "HEAD") else 308
-        return Response.redirect(location, status)
+    def _error_response(self, request: Request, exc: Exception) -> Response:
+        """The page for an exception that came out of the middleware and handlers."""
+        if isinstance(exc, HTTPError):
+            status = exc.status
+            render = self._by_status.get(status) or self._handler_for(exc)
+        else:
+            report_exception(request, exc)
+            status = 500
+            render = self._handler_for(exc) or self._by_status.get(500)
+        if render is not None:
+            try:
+                response = to_response(render(request, exc))
+            except Exception as failure:
+                report_exception(request, failure)
+            else:
+                if response.status == 200:
+                    response.status = status
+                if isinstance(exc, HTTPError):
+                    for name, value in exc.headers:
+                        if response.headers.get(name) is None:
+                            response.headers.add(name, value)
+                return response
+        if isinstance(exc, HTTPError):
+            return error_page(exc)
+        return exception_page(exc) if self.debug else Response.status_page(500)
+
+    def _handler_for(self, exc: Exception) -> ErrorHandler | None:
+        if not self._by_exception:
+            return None
+        for cls in type(exc).__mro__:
+            handler = self._by_exception.get(cls)
+            if handler is not None:
+                return handler
+        return None
 
     def run(
         self,
+        options: ServerOptions | None = None,
+        /,
         *,
-        address: str = "127.0.0.1",
-        port: int = 8080,
-        open_browser: bool = True,
-        debug: bool = False,
-        limits: Limits = DEFAULT_LIMITS,
-        timeouts: Timeouts = Timeouts(),  # frozen, so safe to share  # noqa: B008
-        access_log: bool = True,
-        ready: Callable[[Server], object] | None = None,
+        ready: Callable[[Any], object] | None = None,
+        **settings: Unpack[ServerSettings],
     ) -> None:
         """Compile the app (so registration errors show before the socket opens),
-        then serve it with :func:`~kali.serve_http` until Ctrl-C."""
+        then serve it with [`serve_http`][kali.serve_http] until Ctrl-C.
+
+        Takes the options of [`ServerOptions`][kali.ServerOptions]; `debug=True`
+        also sets [`App.debug`][kali.App.debug].
+        """
+        from .server import serve_http  # the socket server, only when serving
+
+        opts = make_options(options, settings)
+        if opts.debug:
+            self.debug = True
         self.compile()
-        serve_http(
-            self,
-            address=address,
-            port=port,
-            open_browser=open_browser,
-            debug=debug,
-            limits=limits,
-            timeouts=timeouts,
-            access_log=access_log,
-            ready=ready,
-        )
+        serve_http(self, opts, ready=ready)
 
     def __repr__(self) -> str:
-        state = "compiled" if self._compiled else "open"
-        return f"<App {len(self._routes)} routes, {state}>"
+        state = "compiled" if self.router.compiled else "open"
+        return f"<App {len(self.router.endpoints)} routes, {state}>"
 
 
-def normalize_path(raw: str) -> str:
-    """``raw`` without empty, ``.`` and ``..`` segments (``/a//b/../c`` gives ``/a/c``).
+def _redirect(request: Request, raw_path: str) -> Response:
+    from urllib.parse import quote
 
-    A trailing slash (or a trailing ``.``/``..``) is kept as a trailing slash.
-    Dots are recognised after percent-decoding (``%2e``), as browsers do.
-    """
-    segments = raw.split("/")[1:]
-    out: list[str] = []
-    for segment in segments:
-        text = unquote(segment) if "%" in segment else segment
-        if text == "..":
-            if out:
-                out.pop()
-        elif text and text != ".":
-            out.append(segment)
-    last = segments[-1] if segments else ""
-    normal = "/" + "/".join(out)
-    if out and (not last or (unquote(last) if "%" in last else last) in (".", "..")):
-        normal += "/"
-    return normal
+    location = quote(request.root_path, safe=SEGMENT_SAFE + "/") + raw_path
+    # Never a Location a browser reads as another host: "/\\evil" and "//evil" are.
+    location = location.replace("\\", "%5C")
+    if location.startswith("//"):
+        location = "/%2F" + location[2:]
+    if request.query_string:
+        location += "?" + request.query_string
+    status = 301 if request.method in ("GET", "HEAD") else 308
+    return Response.redirect(location, status)
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # PERF: building a big table allocates many long-lived objects, and the
-    # collections this triggers cost more than the build itself (10 000
-    # routes: 0.9 s with the collector, 0.4 s without). Nothing built here is
-    # garbage, so pause the collector, and restore its state.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _handler_keys(handler: object) -> list[object]:
-    keys: list[object] = []
-    for obj in (handler, getattr(handler, "__func__", None)):
-        if obj is None:
-            continue
-        try:
-            hash(obj)
-        except TypeError:
-            keys.append(id(obj))
-        else:
-            keys.append(obj)
-    return keys
-
-
-__all__ = ["App", "HandlerT", "normalize_path"]
+__all__ = ["App", "ErrorHandler", "normalize_path"]

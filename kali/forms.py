@@ -12,16 +12,16 @@ import re
 import tempfile
 from collections.abc import Iterable
 from typing import IO, BinaryIO
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
+from .body import SPILL_SIZE
 from .errors import HTTPError
 from .multidict import MultiDict
 
-#: Uploaded files larger than this many bytes are kept in a temporary file.
-SPILL_SIZE = 1024 * 1024
+#: Most fields in one form (urlencoded pairs or multipart parts): 413 beyond it.
+MAX_FIELDS = 1000
 _MAX_PART_HEAD = 16 * 1024
 _MAX_FIELD_SIZE = 1024 * 1024
-_MAX_PARTS = 1000
 _READ_SIZE = 64 * 1024
 _PARAM = re.compile(r';\s*([A-Za-z0-9!#$&+.^_`|~*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 
@@ -70,6 +70,7 @@ class FormData(MultiDict):
     """Form fields as a :class:`~kali.multidict.MultiDict` of ``str``, plus ``files``."""
 
     __slots__ = ("files",)
+    what = "form field"
 
     def __init__(
         self,
@@ -99,14 +100,48 @@ def parse_content_type(value: str) -> tuple[str, dict[str, str]]:
     return main.strip().lower(), params
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def parse_pairs(
+    text: str, what: str = "form", max_fields: int = MAX_FIELDS
+) -> list[tuple[str, str]]:
+    """Split ``a=1&b=%C3%A9`` into ``[("a", "1"), ("b", "é")]``, strictly.
+
+    ``+`` is a space; empty pieces (``a=1&&b=2``) are skipped; a piece without ``=`` is a
+    name with an empty value. A malformed ``%`` escape, bytes that are not UTF-8, or more
+    than ``max_fields`` pieces raise :class:`~kali.HTTPError` (400, 413), naming ``what``
+    ("form", "query string").
+    """
+    if text.count("&") >= max_fields:
+        raise HTTPError(413, f"The {what} has more than {max_fields} fields")
+    if "%" in text and _BAD_PERCENT.search(text):
+        raise HTTPError(400, f"Malformed percent-encoding in the {what}")
+    pairs: list[tuple[str, str]] = []
+    try:
+        for piece in text.split("&"):
+            if not piece:
+                continue
+            name, _, value = piece.partition("=")
+            if "+" in piece:
+                name = name.replace("+", " ")
+                value = value.replace("+", " ")
+            if "%" in piece:
+                name = unquote(name, errors="strict")
+                value = unquote(value, errors="strict")
+            pairs.append((name, value))
+    except UnicodeDecodeError:
+        raise HTTPError(400, f"The {what} is not valid UTF-8") from None
+    return pairs
+
+
 def parse_urlencoded(body: bytes) -> FormData:
     """Parse an ``application/x-www-form-urlencoded`` body (UTF-8)."""
     try:
         text = body.decode("ascii")
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except (UnicodeDecodeError, ValueError):
+    except UnicodeDecodeError:
         raise HTTPError(400, "The form is not valid URL-encoded UTF-8") from None
-    return FormData(pairs)
+    return FormData(parse_pairs(text, "form"))
 
 
 def parse_form(content_type: str, stream: BinaryIO, body: bytes | None = None) -> FormData:
@@ -173,8 +208,8 @@ class _MultipartParser:
             if self._buf[:2] != b"\r\n":
                 raise self._fail("expected CRLF after the boundary")
             del self._buf[:2]
-            if len(fields) + len(files) >= _MAX_PARTS:
-                raise HTTPError(413, f"More than {_MAX_PARTS} form parts")
+            if len(fields) + len(files) >= MAX_FIELDS:
+                raise HTTPError(413, f"The form has more than {MAX_FIELDS} parts")
             headers = self._read_part_head()
             disposition, params = parse_content_type(headers.get("content-disposition", ""))
             if disposition != "form-data" or "name" not in params:
@@ -201,7 +236,7 @@ class _MultipartParser:
             if buf[:2] == b"\r\n":  # a part with no header lines
                 del buf[:2]
                 return MultiDict()
-            end = buf.find(b"\r\n\r\n")
+            end = buf.find(b"\r\n\r\n", 0, _MAX_PART_HEAD + 4)
             if end >= 0:
                 break
             if len(buf) > _MAX_PART_HEAD:
@@ -249,11 +284,12 @@ class _MultipartParser:
 
 
 __all__ = [
-    "SPILL_SIZE",
+    "MAX_FIELDS",
     "FormData",
     "UploadFile",
     "parse_content_type",
     "parse_form",
     "parse_multipart",
+    "parse_pairs",
     "parse_urlencoded",
 ]

@@ -1,35 +1,62 @@
-"""Read-only multi-value mappings: :class:`MultiDict` for query strings and
-forms, :class:`Headers` for HTTP header fields (case-insensitive names).
+"""Read-only multi-value mappings of what the client sent.
 
-Both keep every value in arrival order. ``md[key]`` returns the *first* value
-(as Werkzeug does); ``md.get_all(key)`` returns all of them.
+[`MultiDict`][kali.multidict.MultiDict] holds query strings and forms,
+[`Headers`][kali.multidict.Headers] HTTP header fields (case-insensitive names).
+Both keep every value in arrival order: `md[key]` returns the *first* value (as
+Werkzeug does) and `md.get_all(key)` all of them.
+
+A key the client did not send is the client's mistake, not the program's:
+`md[key]` then raises [`MissingKey`][kali.multidict.MissingKey], a `KeyError` that
+is also an [`HTTPError`][kali.HTTPError] (400) naming the key, so a handler that
+reads `request.form["title"]` answers a form without that field with a 400, not a 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TypeVar, overload
+from typing import ClassVar, TypeVar, overload
+
+from .errors import HTTPError
 
 _T = TypeVar("_T")
+#: Below this many pairs a lookup scans the list; above it, an index is built once.
+_SCAN_LIMIT = 8
+
+
+class MissingKey(HTTPError, KeyError):
+    """A key the client did not send: a `KeyError` answered with a 400 naming it."""
+
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(400, f"Missing {what} {key!r}")
+        self.key = key
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class MultiDict(Mapping[str, str]):
-    """An immutable mapping from ``str`` keys to one or more ``str`` values."""
+    """An immutable mapping from `str` keys to one or more `str` values."""
 
-    __slots__ = ("_cache", "_items")
+    __slots__ = ("_index_cache", "_items")
+
+    #: What a key is called in the 400 message of a missing one.
+    what: ClassVar[str] = "field"
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str]] = list(items)
-        self._cache: dict[str, list[str]] | None = None
+        self._items: list[tuple[str, str]] = items if type(items) is list else list(items)
+        self._index_cache: dict[str, list[str]] | None = None
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        return self._items
 
     @property
     def _index(self) -> dict[str, list[str]]:
-        # Built on first lookup: most requests never read most of their headers.
-        index = self._cache
+        # Built on first use: most requests never read most of their headers.
+        index = self._index_cache
         if index is None:
-            index = self._cache = {}
+            index = self._index_cache = {}
             key_of = self._key
-            for key, value in self._items:
+            for key, value in self._pairs():
                 index.setdefault(key_of(key), []).append(value)
         return index
 
@@ -37,11 +64,26 @@ class MultiDict(Mapping[str, str]):
     def _key(key: str) -> str:
         return key
 
+    def _first(self, key: str) -> str | None:
+        key = self._key(key)
+        if self._index_cache is None:
+            pairs = self._pairs()
+            if len(pairs) <= _SCAN_LIMIT:
+                for name, value in pairs:
+                    if name == key or self._key(name) == key:
+                        return value
+                return None
+        values = self._index.get(key)
+        return values[0] if values else None
+
     def __getitem__(self, key: str) -> str:
-        return self._index[self._key(key)][0]
+        value = self._first(key)
+        if value is None:
+            raise MissingKey(self.what, key)
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._key(key) in self._index
+        return isinstance(key, str) and self._first(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
@@ -54,43 +96,83 @@ class MultiDict(Mapping[str, str]):
     @overload
     def get(self, key: str, /, default: str | _T) -> str | _T: ...
     def get(self, key: str, /, default: object = None) -> object:
-        values = self._index.get(self._key(key))
-        return values[0] if values else default
+        value = self._first(key)
+        return default if value is None else value
 
     def get_all(self, key: str) -> list[str]:
-        """Every value given for ``key``, in order (an empty list if none)."""
+        """Every value given for `key`, in order (an empty list if none)."""
         return list(self._index.get(self._key(key), ()))
 
     def multi_items(self) -> list[tuple[str, str]]:
-        """Every ``(key, value)`` pair in arrival order, repeats included."""
-        return list(self._items)
+        """Every `(key, value)` pair in arrival order, repeats included."""
+        return list(self._pairs())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):
-            return self._items == other._items
+            return self._pairs() == other._pairs()
         return super().__eq__(other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._items!r})"
+        return f"{type(self).__name__}({self._pairs()!r})"
 
 
 class Headers(MultiDict):
     """HTTP header fields: names compare case-insensitively, repeats are kept.
 
-    ``headers["content-type"]`` and ``headers["Content-Type"]`` are the same
-    lookup. Iteration yields lower-cased names.
+    `headers["content-type"]` and `headers["Content-Type"]` are the same lookup.
+    Iteration yields lower-cased names.
     """
 
     __slots__ = ()
+    what = "header"
 
     @staticmethod
     def _key(key: str) -> str:
         return key.lower()
 
-    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        super().__init__(items)
+
+class QueryParams(MultiDict):
+    """The parameters of a query string."""
+
+    __slots__ = ()
+    what = "query parameter"
 
 
-__all__ = ["Headers", "MultiDict"]
+class EnvironHeaders(Headers):
+    """The header fields of a WSGI environ, read from it only as they are asked for.
+
+    `get("user-agent")` is one lookup of `HTTP_USER_AGENT`; the full list of
+    fields is built only if the handler iterates them.
+    """
+
+    __slots__ = ("_environ", "_loaded")
+
+    def __init__(self, environ: Mapping[str, object]) -> None:
+        super().__init__([])
+        self._environ = environ
+        self._loaded: list[tuple[str, str]] | None = None  # built by _pairs() on demand
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        items = self._loaded
+        if items is None:
+            items = self._loaded = []
+            for key, value in self._environ.items():
+                if key.startswith("HTTP_"):
+                    items.append((key[5:].replace("_", "-").lower(), str(value)))
+                elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                    items.append((key.replace("_", "-").lower(), str(value)))
+        return items
+
+    def _first(self, key: str) -> str | None:
+        name = key.upper().replace("-", "_")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = "HTTP_" + name
+        value = self._environ.get(name)
+        if value is None or (value == "" and name[0] == "C"):
+            return None
+        return str(value)
+
+
+__all__ = ["EnvironHeaders", "Headers", "MissingKey", "MultiDict", "QueryParams"]

@@ -69,6 +69,10 @@ class Guard:
             self._hosts = frozenset(names)
         self._ok: set[str] = set()  # Host values already accepted, as sent
 
+    def allow(self, name: str) -> None:
+        """Accept `name` (a host name or address, without port) in Host from now on."""
+        self._hosts = self._hosts | {name.strip("[]").lower()}
+
     def host_allowed(self, host: str) -> bool:
         """Whether a request with this Host header value may be served."""
         if self._any_host or host in self._ok:
@@ -80,25 +84,25 @@ class Guard:
             return True
         return False
 
-    def refuse(self, method: str, headers: Iterable[tuple[str, str]]) -> str | None:
-        """Why a request must be refused with 403, or ``None`` to serve it.
+    def refuse(
+        self,
+        method: str,
+        host: str | None,
+        origin: str | None = None,
+        fetch_site: str | None = None,
+    ) -> str | None:
+        """Why a request must be refused with 403, or `None` to serve it.
 
-        ``headers`` are ``(lower-case name, value)`` pairs.
+        `host`, `origin` and `fetch_site` are the values of the Host, Origin and
+        Sec-Fetch-Site headers (`None` when absent). Only requests with unsafe
+        methods look at the last two.
         """
-        host = origin = site = None
-        for name, value in headers:
-            if name == "host":
-                host = value
-            elif name == "origin":
-                origin = value
-            elif name == "sec-fetch-site":
-                site = value
         if host is not None and not self.host_allowed(host):
             return f"Host {host!r} is not served here (DNS rebinding protection)"
         if method in SAFE_METHODS:
             return None
-        if site is not None and site.strip().lower() not in ("same-origin", "none"):
-            return f"A {method} request from another site ({site}) is refused"
+        if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
+            return f"A {method} request from another site ({fetch_site}) is refused"
         if origin is not None and host is not None:
             origin = origin.strip().lower()
             if origin not in (f"http://{host.lower()}", f"https://{host.lower()}"):

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple, NoReturn
 from urllib.parse import unquote_to_bytes
 
+from .errors import ProtocolError
+
 
 class _NeedData:
     __slots__ = ()
@@ -56,18 +58,6 @@ class _NeedData:
 
 #: Returned by :meth:`RequestParser.next_event` when more bytes are needed.
 NEED_DATA: Final = _NeedData()
-
-
-class ProtocolError(Exception):
-    """The client sent something we will not serve. ``status`` is the answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"ProtocolError({self.status}, {self.message!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +100,8 @@ class RequestHead(NamedTuple):
     expect_continue: bool
     #: The declared body length; ``None`` for a chunked body.
     content_length: int | None
+    #: The Host header (validated), or ``None`` for an HTTP/1.0 request without one.
+    host: str | None
 
 
 class Data(NamedTuple):
@@ -153,7 +145,26 @@ _MAX_CHUNK_LINE = 4096
 # The header fields that affect framing or the connection, looked at by _parse_head.
 _FRAMING: Final = frozenset(("host", "connection", "content-length", "transfer-encoding", "expect"))
 
-_HEAD, _BODY, _CHUNK_SIZE_LINE, _CHUNK_DATA, _TRAILERS, _CLOSED, _ERROR = range(7)
+
+class _State:
+    """A parser state: a named sentinel (it prints its name)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_HEAD = _State("HEAD")
+_BODY = _State("BODY")
+_CHUNK_SIZE_LINE = _State("CHUNK_SIZE_LINE")
+_CHUNK_DATA = _State("CHUNK_DATA")
+_TRAILERS = _State("TRAILERS")
+_CLOSED = _State("CLOSED")
+_ERROR = _State("ERROR")
 _EOM: Final = EndOfMessage()
 
 
@@ -174,6 +185,37 @@ def decode_path(raw_path: str) -> str:
     if "\x00" in path:
         raise ProtocolError(400, "The path contains a NUL byte")
     return path
+
+
+def split_target(method: str, target: str) -> tuple[str, str]:
+    """Split a request target into its raw (still percent-encoded) path and query string.
+
+    Accepts the origin form (``/a?b``), the absolute form (``http://host/a?b``, whose
+    authority is checked and dropped) and ``*`` for ``OPTIONS``. Raises
+    :class:`ProtocolError` (400, or 501 for ``CONNECT``) for anything else, or a fragment.
+    """
+    if "#" in target:
+        raise ProtocolError(400, "A fragment is not allowed in the request target")
+    if target[:1] != "/":
+        if target == "*" and method == "OPTIONS":
+            return "*", ""
+        if method == "CONNECT":
+            raise ProtocolError(501, "CONNECT is not supported")
+        scheme, sep, rest = target.partition("://")
+        if not sep or scheme.lower() not in ("http", "https"):
+            raise ProtocolError(400, "Malformed request target")
+        slash = rest.find("/")
+        query = rest.find("?")
+        if slash < 0 or (0 <= query < slash):
+            authority_end = query if query >= 0 else len(rest)
+            target = "/" + rest[query:] if query >= 0 else "/"
+        else:
+            authority_end = slash
+            target = rest[slash:]
+        if not _HOST.fullmatch(rest, 0, authority_end):
+            raise ProtocolError(400, "Malformed authority in the request target")
+    raw_path, _, query_string = target.partition("?")
+    return raw_path, query_string
 
 
 # -- errors that show before a block (head or trailers) is complete -----------
@@ -259,16 +301,16 @@ class RequestParser:
     @property
     def between_requests(self) -> bool:
         """True when no part of a request has been received yet."""
-        return self._state == _HEAD and not self._buf
+        return self._state is _HEAD and not self._buf
 
     @property
     def closed(self) -> bool:
         """True once a request that ends the connection (or an error) was parsed."""
-        return self._state >= _CLOSED
+        return self._state is _CLOSED or self._state is _ERROR
 
     def feed(self, data: bytes) -> None:
         """Add bytes received from the client."""
-        if self._state < _CLOSED:
+        if not self.closed:
             self._buf += data
 
     def next_event(self) -> Event | _NeedData:
@@ -279,13 +321,13 @@ class RequestParser:
         """
         try:
             state = self._state
-            if state == _HEAD:
+            if state is _HEAD:
                 return self._read_head()
-            if state == _BODY:
+            if state is _BODY:
                 return self._read_body()
-            if state in (_CHUNK_SIZE_LINE, _CHUNK_DATA):
+            if state is _CHUNK_SIZE_LINE or state is _CHUNK_DATA:
                 return self._read_chunk()
-            if state == _TRAILERS:
+            if state is _TRAILERS:
                 return self._read_trailers()
             return NEED_DATA
         except ProtocolError:
@@ -412,7 +454,7 @@ class RequestParser:
 
         if method == "CONNECT":
             raise ProtocolError(501, "CONNECT is not supported")
-        raw_path, query_string = self._split_target(method, target)
+        raw_path, query_string = split_target(method, target)
         path = decode_path(raw_path)
 
         self._keep_alive = keep_alive
@@ -437,6 +479,7 @@ class RequestParser:
                 keep_alive,
                 expect_continue,
                 content_length,
+                host,
             ),
         )
 
@@ -481,31 +524,6 @@ class RequestParser:
             raise ProtocolError(413, "Request body too large")
         return length
 
-    @staticmethod
-    def _split_target(method: str, target: str) -> tuple[str, str]:
-        if "#" in target:
-            raise ProtocolError(400, "A fragment is not allowed in the request target")
-        if target[0] != "/":
-            if target == "*" and method == "OPTIONS":
-                return "*", ""
-            if method == "CONNECT":
-                raise ProtocolError(501, "CONNECT is not supported")
-            scheme, sep, rest = target.partition("://")
-            if not sep or scheme.lower() not in ("http", "https"):
-                raise ProtocolError(400, "Malformed request target")
-            slash = rest.find("/")
-            query = rest.find("?")
-            if slash < 0 or (0 <= query < slash):
-                authority_end = query if query >= 0 else len(rest)
-                target = "/" + rest[query:] if query >= 0 else "/"
-            else:
-                authority_end = slash
-                target = rest[slash:]
-            if not _HOST.fullmatch(rest, 0, authority_end):
-                raise ProtocolError(400, "Malformed authority in the request target")
-        raw_path, _, query_string = target.partition("?")
-        return raw_path, query_string
-
     # -- the body ------------------------------------------------------------
 
     def _end_message(self) -> EndOfMessage:
@@ -534,7 +552,7 @@ class RequestParser:
 
     def _read_chunk(self) -> Data | EndOfMessage | _NeedData:
         buf = self._buf
-        if self._state == _CHUNK_DATA:
+        if self._state is _CHUNK_DATA:
             remaining = self._remaining
             if remaining == 0:
                 # The CRLF that closes a chunk's data.
@@ -616,4 +634,5 @@ __all__ = [
     "RequestHead",
     "RequestParser",
     "decode_path",
+    "split_target",
 ]

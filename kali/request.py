@@ -1,142 +1,195 @@
-"""The :class:`Request` a handler receives."""
+"""The [`Request`][kali.Request] a handler receives.
+
+A request is a view over what the parser produced (a
+[`RequestHead`][kali.protocol.RequestHead]) and its body. Everything else —
+header lookups, the query string, cookies, the form — is parsed the first time a
+handler asks for it, so a request costs only what its handler reads.
+"""
 
 from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
-from .errors import HTTPError
-from .forms import FormData, parse_form
-from .multidict import Headers, MultiDict
-from .protocol import ProtocolError, RequestHead, RequestParser, decode_path
+from .body import BodyBuffer
+from .errors import HTTPError, ProtocolError
+from .forms import FormData, parse_form, parse_pairs
+from .multidict import Headers, MultiDict, QueryParams
+from .protocol import RequestHead, decode_path, split_target
 
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NO_QUERY = QueryParams([])
 
 
 class Request:
     """One HTTP request, complete with its body.
 
-    Handlers receive it as their first argument. It is built by the server,
-    the test client or the WSGI adapter, and may be built directly in tests::
+    Handlers receive it as their first argument. The server, the test client and
+    the WSGI adapter build it; build one directly in tests::
 
         Request("POST", "/items?page=2", headers={"content-type": "application/json"},
                 body=b'{"name": "pen"}')
+
+    `target` is split and percent-decoded as the server would do it (a `ValueError`
+    if it is not a valid request target). `body` is `bytes` or a
+    [`BodyBuffer`][kali.body.BodyBuffer].
     """
 
     __slots__ = (
         "_body",
-        "_body_file",
+        "_body_bytes",
         "_cookies",
         "_form",
+        "_head",
+        "_headers",
         "_query",
+        "_state",
         "client",
-        "headers",
-        "http_version",
-        "method",
-        "path",
-        "query_string",
-        "raw_path",
         "root_path",
-        "target",
     )
 
-    #: The method, upper case as sent (``"GET"``).
-    method: str
-    #: The request target exactly as sent (``"/a%20b?x=1"``).
-    target: str
-    #: The path, percent-decoded (``"/a b"``).
-    path: str
-    #: The path as sent, still percent-encoded (``"/a%20b"``).
-    raw_path: str
-    #: The raw query string, without ``?`` (``"x=1"``).
-    query_string: str
-    #: ``"1.1"`` or ``"1.0"``.
-    http_version: str
-    #: Header fields; names are case-insensitive, repeats are kept.
-    headers: Headers
-    #: The client's ``(host, port)``, when known.
+    #: The client's `(host, port)`, when known.
     client: tuple[str, int] | None
-    #: The prefix a mounted handler sits under (``"/admin"``); ``""`` at the top.
+    #: The prefix a mounted handler sits under (`"/admin"`); `""` at the top.
     root_path: str
 
     def __init__(
         self,
         method: str = "GET",
         target: str = "/",
-        headers: Mapping[str, str] | Iterable[tuple[str, str]] = (),
-        body: bytes = b"",
+        headers: Headers | Mapping[str, str] | Iterable[tuple[str, str]] = (),
+        body: bytes | BodyBuffer = b"",
         *,
         http_version: str = "1.1",
         client: tuple[str, int] | None = None,
+        root_path: str = "",
     ) -> None:
-        items = headers.items() if isinstance(headers, Mapping) else headers
-        self.method = method
-        self.target = target
         try:
-            self.raw_path, self.query_string = RequestParser._split_target(method, target)
-            self.path = decode_path(self.raw_path)
+            raw_path, query_string = split_target(method, target)
+            path = decode_path(raw_path)
         except ProtocolError as exc:
             raise ValueError(f"invalid request target {target!r}: {exc.message}") from None
-        self.http_version = http_version
-        self.headers = Headers((name.lower(), value) for name, value in items)
+        if isinstance(headers, Headers):
+            self._headers: Headers | None = headers
+            items: list[tuple[str, str]] = []
+        else:
+            pairs = headers.items() if isinstance(headers, Mapping) else headers
+            items = [(name.lower(), value) for name, value in pairs]
+            self._headers = None
+        host = headers.get("host") if isinstance(headers, Headers) else None
+        if host is None:
+            host = next((value for name, value in items if name == "host"), None)
+        self._head = RequestHead(
+            method,
+            target,
+            path,
+            raw_path,
+            query_string,
+            http_version,
+            items,
+            True,
+            False,
+            len(body) if isinstance(body, bytes) else body.size,
+            host,
+        )
+        self._body = body
         self.client = client
-        self.root_path = ""
-        self._body: bytes | None = body
-        self._body_file: IO[bytes] | None = None
+        self.root_path = root_path
+        self._body_bytes: bytes | None = body if isinstance(body, bytes) else None
         self._query: MultiDict | None = None
         self._cookies: dict[str, str] | None = None
         self._form: FormData | None = None
+        self._state: dict[str, Any] | None = None
 
     @classmethod
-    def _from_head(
+    def from_head(
         cls,
         head: RequestHead,
-        body: bytes | None,
-        body_file: IO[bytes] | None,
-        client: tuple[str, int] | None,
+        body: bytes | BodyBuffer = b"",
+        client: tuple[str, int] | None = None,
     ) -> Request:
-        # The server's path: no re-parsing, the parser has done it all.
+        """The request for a head the parser produced (what the server and the
+        test client call): nothing is parsed again."""
         self = cls.__new__(cls)
-        self.method = head.method
-        self.target = head.target
-        self.path = head.path
-        self.raw_path = head.raw_path
-        self.query_string = head.query_string
-        self.http_version = head.http_version
-        self.headers = Headers(head.headers)
+        self._head = head
+        self._headers = None
+        self._body = body
+        self._body_bytes = body if type(body) is bytes else None
         self.client = client
         self.root_path = ""
-        self._body = body
-        self._body_file = body_file
         self._query = None
         self._cookies = None
         self._form = None
+        self._state = None
         return self
+
+    # -- the request line ---------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The method, upper case as sent (`"GET"`)."""
+        return self._head[0]
+
+    @property
+    def target(self) -> str:
+        """The request target exactly as sent (`"/a%20b?x=1"`)."""
+        return self._head[1]
+
+    @property
+    def path(self) -> str:
+        """The path, percent-decoded (`"/a b"`); below the mount point when mounted."""
+        return self._head[2]
+
+    @property
+    def raw_path(self) -> str:
+        """The path as sent, still percent-encoded (`"/a%20b"`)."""
+        return self._head[3]
+
+    @property
+    def query_string(self) -> str:
+        """The raw query string, without `?` (`"x=1"`)."""
+        return self._head[4]
+
+    @property
+    def http_version(self) -> str:
+        """`"1.1"` or `"1.0"`."""
+        return self._head[5]
+
+    @property
+    def host(self) -> str | None:
+        """The Host header, or `None` when the client sent none."""
+        return self._head[10]
+
+    # -- what is parsed on first use ---------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """Header fields; names are case-insensitive, repeats are kept."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers(self._head[6])
+        return headers
 
     @property
     def query(self) -> MultiDict:
-        """The query string's parameters (``?a=1&a=2`` gives ``get_all("a") == ["1", "2"]``)."""
-        if self._query is None:
-            if not self.query_string:
-                self._query = MultiDict()
-            else:
-                if _BAD_PERCENT.search(self.query_string):
-                    raise HTTPError(400, "Malformed percent-encoding in the query string")
-                try:
-                    pairs = parse_qsl(self.query_string, keep_blank_values=True, errors="strict")
-                except UnicodeDecodeError:
-                    raise HTTPError(400, "The query string is not valid UTF-8") from None
-                self._query = MultiDict(pairs)
-        return self._query
+        """The query string's parameters (`?a=1&a=2` gives `get_all("a") == ["1", "2"]`).
+
+        A malformed query string is a 400 [`HTTPError`][kali.HTTPError].
+        """
+        query = self._query
+        if query is None:
+            text = self._head[4]
+            query = self._query = (
+                QueryParams(parse_pairs(text, "query string")) if text else _NO_QUERY
+            )
+        return query
 
     @property
     def cookies(self) -> dict[str, str]:
-        """Cookies sent in the ``Cookie`` header(s), percent-decoded (as
-        :meth:`Response.set_cookie <kali.Response.set_cookie>` encodes them)."""
+        """Cookies sent in the `Cookie` header(s), percent-decoded (as
+        [`Response.set_cookie`][kali.Response.set_cookie] encodes them)."""
         if self._cookies is None:
             cookies: dict[str, str] = {}
             for header in self.headers.get_all("cookie"):
@@ -154,45 +207,63 @@ class Request:
 
     @property
     def content_type(self) -> str:
-        """The Content-Type header ("" when absent)."""
+        """The Content-Type header (`""` when absent)."""
         return self.headers.get("content-type", "")
 
     @property
     def body(self) -> bytes:
         """The whole body. A large body spilled to disk is read into memory here;
-        use :attr:`stream` to avoid that."""
-        if self._body is None:
-            assert self._body_file is not None
-            self._body_file.seek(0)
-            self._body = self._body_file.read()
-            self._body_file.seek(0)
-        return self._body
+        use [`stream`][kali.Request.stream] to avoid that."""
+        data = self._body_bytes
+        if data is None:
+            assert isinstance(self._body, BodyBuffer)
+            data = self._body_bytes = self._body.getvalue()
+        return data
 
     @property
     def stream(self) -> IO[bytes]:
         """The body as a binary file positioned at its start."""
-        if self._body_file is not None:
-            self._body_file.seek(0)
-            return self._body_file
-        return io.BytesIO(self._body or b"")
+        body = self._body
+        if isinstance(body, BodyBuffer):
+            return body.stream()
+        return io.BytesIO(body)
 
     @property
     def form(self) -> FormData:
         """Form fields and files from a urlencoded or multipart body.
 
         Empty for other content types. A malformed body raises
-        :class:`~kali.HTTPError` (400), which becomes a 400 response.
+        [`HTTPError`][kali.HTTPError] (400), which becomes a 400 response; so does
+        `form["name"]` for a field the client did not send.
         """
         if self._form is None:
             content_type = self.content_type
             if not content_type:
                 self._form = FormData()
             else:
-                self._form = parse_form(content_type, self.stream, self._body)  # type: ignore[arg-type]
+                body = self._body
+                in_memory = self._body_bytes
+                if in_memory is None and isinstance(body, BodyBuffer) and not body.spilled:
+                    in_memory = self.body
+                self._form = parse_form(content_type, self.stream, in_memory)  # type: ignore[arg-type]
         return self._form
 
+    @property
+    def has_form(self) -> bool:
+        """Whether the body is a form (urlencoded or multipart), without parsing it."""
+        kind = self.content_type.partition(";")[0].strip().lower()
+        return kind in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A dict for middleware and handlers to pass values along with this request."""
+        state = self._state
+        if state is None:
+            state = self._state = {}
+        return state
+
     def json(self) -> Any:
-        """The body parsed as JSON; a 400 :class:`~kali.HTTPError` if it is not."""
+        """The body parsed as JSON; a 400 [`HTTPError`][kali.HTTPError] if it is not."""
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -207,16 +278,16 @@ class Request:
             for uploads in self._form.files.values():
                 for upload in uploads:
                     upload.close()
-        if self._body_file is not None:
-            self._body_file.close()
+        if isinstance(self._body, BodyBuffer):
+            self._body.close()
 
     def mounted(self, prefix: str) -> Request:
-        """A copy of this request as seen by a handler mounted at ``prefix``.
+        """A copy of this request as seen by a handler mounted at `prefix`.
 
-        ``prefix`` is a decoded path prefix of :attr:`path` on a segment
-        boundary (``"/admin"`` for ``"/admin/users"``). The copy's ``path`` and
-        ``raw_path`` are what remains (``"/users"``, at least ``"/"``) and its
-        ``root_path`` grows by ``prefix``. Body, headers and parsed data are shared.
+        `prefix` is a decoded path prefix of [`path`][kali.Request.path] on a segment
+        boundary (`"/admin"` for `"/admin/users"`). The copy's `path` and `raw_path`
+        are what remains (`"/users"`, at least `"/"`) and its `root_path` grows by
+        `prefix`. Body, headers and parsed data are shared.
         """
         prefix = prefix.rstrip("/")
         if not prefix:
@@ -229,8 +300,10 @@ class Request:
         copy = Request.__new__(Request)
         for name in Request.__slots__:
             setattr(copy, name, getattr(self, name))
-        copy.path = path[len(prefix) :] or "/"
-        copy.raw_path = "/".join(["", *raw_segments[depth + 1 :]]) or "/"
+        copy._head = self._head._replace(
+            path=path[len(prefix) :] or "/",
+            raw_path="/".join(["", *raw_segments[depth + 1 :]]) or "/",
+        )
         copy.root_path = self.root_path + prefix
         return copy
 

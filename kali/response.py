@@ -9,24 +9,25 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from email.utils import formatdate
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, Self, SupportsIndex, TypeAlias, overload
 from urllib.parse import quote
 
 from .errors import reason_phrase
-from .typing import IoList
+from .typing import HeadersArg, IoList
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _COOKIE_PATH = re.compile(r"/[\x21-\x3a\x3c-\x7e]*")  # printable, no ';'
+_good_names: set[str] = set()  # header names already checked
 
 
 HTML: str = "text/html; charset=utf-8"
 
 
 class FileBody:
-    """A body sent from an open file with ``sendfile``: ``length`` bytes from ``offset``.
+    """A body sent from an open file with `sendfile`: `length` bytes from `offset`.
 
-    The server closes ``file`` once it is sent (or the connection drops).
+    The server closes `file` once it is sent (or the connection drops).
     """
 
     __slots__ = ("file", "length", "offset")
@@ -40,21 +41,106 @@ class FileBody:
         return f"FileBody({getattr(self.file, 'name', self.file)!r}, {self.length})"
 
 
-#: What a :class:`Response` may carry.
+#: What a [`Response`][kali.Response] may carry.
 Body: TypeAlias = str | bytes | IoList | FileBody
-HeadersArg: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
 def check_header(name: str, value: str) -> None:
     """Refuse a header name that is not a token, or a value with CR, LF or NUL.
 
-    Such a header could split the response (header injection); the error is
-    raised where the header is set, not when it is sent.
+    Such a header could split the response (header injection). Every header is
+    checked once, where it is added to a [`ResponseHeaders`][kali.response.ResponseHeaders];
+    nothing unchecked reaches the wire.
     """
-    if not _TOKEN.fullmatch(name):
-        raise ValueError(f"invalid header name {name!r}")
+    if name not in _good_names:
+        if type(name) is not str or not _TOKEN.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r}")
+        if len(_good_names) < 1024:
+            _good_names.add(name)
+    if type(value) is not str:
+        raise TypeError(f"header {name!r} needs a str value, not {type(value).__name__}")
     if _BAD_VALUE.search(value):
         raise ValueError(f"header {name!r} has a control character (CR, LF, NUL…) in {value!r}")
+
+
+class ResponseHeaders(list[tuple[str, str]]):
+    """A response's header fields: a list of `(name, value)` pairs, repeats allowed.
+
+    Every way of adding a pair (`append`, `extend`, `insert`, `+=`, item assignment,
+    [`add`][kali.response.ResponseHeaders.add], [`set`][kali.response.ResponseHeaders.set])
+    checks it with [`check_header`][kali.response.check_header], so the server sends
+    the list as it is. Content-Length, Transfer-Encoding and Connection are the
+    server's to write: pairs with those names are ignored when the response is framed.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, items: HeadersArg = ()) -> None:
+        super().__init__()
+        pairs = items.items() if isinstance(items, Mapping) else items
+        for name, value in pairs:
+            check_header(name, value)
+            list.append(self, (name, value))
+
+    def append(self, item: tuple[str, str]) -> None:
+        name, value = item
+        check_header(name, value)
+        list.append(self, (name, value))
+
+    def extend(self, items: Iterable[tuple[str, str]]) -> None:
+        for item in items:
+            self.append(item)
+
+    def insert(self, index: SupportsIndex, item: tuple[str, str]) -> None:
+        name, value = item
+        check_header(name, value)
+        list.insert(self, index, (name, value))
+
+    def __iadd__(self, items: Iterable[tuple[str, str]]) -> Self:  # type: ignore[override, misc]
+        self.extend(items)
+        return self
+
+    @overload
+    def __setitem__(self, index: SupportsIndex, item: tuple[str, str]) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, item: Iterable[tuple[str, str]]) -> None: ...
+    def __setitem__(self, index: SupportsIndex | slice, item: Any) -> None:
+        if isinstance(index, slice):
+            checked = ResponseHeaders(item)
+            list.__setitem__(self, index, checked)
+        else:
+            name, value = item
+            check_header(name, value)
+            list.__setitem__(self, index, (name, value))
+
+    def add(self, name: str, value: str) -> None:
+        """Add a field (repeats allowed, e.g. Set-Cookie)."""
+        check_header(name, value)
+        list.append(self, (name, value))
+
+    def set(self, name: str, value: str) -> None:
+        """Set a field, replacing every field of the same name."""
+        check_header(name, value)
+        self.discard(name)
+        list.append(self, (name, value))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The first value of field `name` (any case), or `default`."""
+        lower = name.lower()
+        for n, v in self:
+            if n.lower() == lower:
+                return v
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of field `name`, in order."""
+        lower = name.lower()
+        return [v for n, v in self if n.lower() == lower]
+
+    def discard(self, name: str) -> None:
+        """Remove every field called `name` (any case); nothing if there is none."""
+        lower = name.lower()
+        list.__setitem__(self, slice(None), [(n, v) for n, v in self if n.lower() != lower])
 
 
 class Response:
@@ -81,34 +167,22 @@ class Response:
             raise ValueError(f"a response status must be from 200 to 599, not {status}")
         self.body = body
         self.status = status
-        self.headers: list[tuple[str, str]] = []
-        if headers:
-            items = headers.items() if isinstance(headers, Mapping) else headers
-            for name, value in items:
-                self.add_header(name, value)
+        self.headers = ResponseHeaders(headers) if headers else ResponseHeaders()
         if content_type is not None:
-            self.set_header("Content-Type", content_type)
+            self.headers.set("Content-Type", content_type)
         self.shut_down = shut_down
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header field (repeats allowed, e.g. Set-Cookie)."""
-        check_header(name, value)
-        self.headers.append((name, value))
+        self.headers.add(name, value)
 
     def set_header(self, name: str, value: str) -> None:
         """Set a header field, replacing any with the same name."""
-        check_header(name, value)
-        lower = name.lower()
-        self.headers = [(n, v) for n, v in self.headers if n.lower() != lower]
-        self.headers.append((name, value))
+        self.headers.set(name, value)
 
     def get_header(self, name: str) -> str | None:
-        """The first value of header ``name``, or ``None``."""
-        lower = name.lower()
-        for n, v in self.headers:
-            if n.lower() == lower:
-                return v
-        return None
+        """The first value of header `name`, or `None`."""
+        return self.headers.get(name)
 
     def set_cookie(
         self,
@@ -230,4 +304,4 @@ class Response:
 
 _UTF8_TYPES = frozenset({"application/javascript", "application/json", "image/svg+xml"})
 
-__all__ = ["HTML", "Body", "FileBody", "Response", "check_header"]
+__all__ = ["HTML", "Body", "FileBody", "Response", "ResponseHeaders", "check_header"]

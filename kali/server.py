@@ -1,18 +1,24 @@
 """The sequential HTTP server: one thread, every socket non-blocking.
 
-Network I/O for all connections is multiplexed with :mod:`selectors`; handler
-calls happen one at a time, on the thread that runs the server, as soon as a
-request is complete. An idle browser preconnect, a client trickling its head,
-or a client that reads slowly costs nothing: the loop only ever waits in
-``select``. Responses leave through ``socket.sendmsg`` (the iolist's pieces
-as they are) and files through ``os.sendfile``.
+Network I/O for all connections is multiplexed with `selectors`; handler calls
+happen one at a time, on the thread that runs the server, as soon as a request
+is complete. An idle browser preconnect, a client trickling its head, or a
+client that reads slowly costs nothing: the loop only ever waits in `select`.
+Responses leave through `socket.sendmsg` (the iolist's pieces as they are) and
+files through `os.sendfile`.
 
-Why ``selectors`` rather than asyncio: handlers are synchronous by design
-(SQLite on the main thread), so an event loop would only add a layer between
-the socket and the handler. A ``selectors`` loop keeps the path from ``recv``
-to the handler short and visible, which is what the per-request CPU budget
-needs, and it runs the same on Linux (epoll), macOS (kqueue) and Windows
-(select).
+Why `selectors` rather than asyncio: handlers are synchronous by design (SQLite
+on the main thread), so an event loop would only add a layer between the
+socket and the handler. A `selectors` loop keeps the path from `recv` to the
+handler short and visible, which is what the per-request CPU budget needs, and
+it runs the same on Linux (epoll), macOS (kqueue) and Windows (select).
+
+No client can hold the server: every phase of a connection has a deadline (an
+idle connection, a head, a body that must keep a minimum rate, a reader that
+must keep reading), a connection with a complete request waiting is not read
+from until it is answered, and when the connection limit or the process's
+descriptor limit is reached, the oldest idle connection — else the slowest
+unfinished one — is closed to make room for the new one.
 """
 
 from __future__ import annotations
@@ -25,26 +31,21 @@ import selectors
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import IO, Final
+from collections.abc import Callable, Iterator
+from typing import Final
 
-from ._dispatch import serve_request
-from ._wire import error_response
+from typing_extensions import Unpack
+
+from ._wire import Prepared, error_bytes
+from .body import SPILL_SIZE, BodyBuffer
+from .options import ServerOptions, ServerSettings, make_options
+from .pipeline import Pipeline
 from .protection import Guard
-from .protocol import (
-    DEFAULT_LIMITS,
-    NEED_DATA,
-    Data,
-    Limits,
-    ProtocolError,
-    RequestHead,
-    RequestParser,
-)
+from .protocol import NEED_DATA, Data, ProtocolError, RequestHead, RequestParser
+from .request import Request
 from .response import FileBody
 from .typing import Handler
 
@@ -53,8 +54,6 @@ access_log = logging.getLogger("kali.access")
 
 _RECV_SIZE: Final = 65536
 _IOV_MAX: Final = 512
-#: Request bodies larger than this are spilled to a temporary file.
-BODY_SPILL_SIZE: Final = 1024 * 1024
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HAS_SENDMSG: Final = hasattr(socket.socket, "sendmsg")
 _HAS_SENDFILE: Final = hasattr(os, "sendfile")
@@ -62,139 +61,168 @@ _HAS_SENDFILE: Final = hasattr(os, "sendfile")
 # at once (accept, recv, send, close) then needs no fcntl/ioctl to become
 # non-blocking. Elsewhere (Windows) sockets are made non-blocking on accept.
 _DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Per-connection deadlines, in seconds. None of them delays anyone else."""
-
-    #: A connection with no request under way (a keep-alive or preconnect) is closed after this.
-    idle: float = 75.0
-    #: From the first byte of a request to the end of its head: 408 beyond it.
-    head: float = 30.0
-    #: Longest pause while receiving a body, or while the client reads the response.
-    progress: float = 30.0
-    #: On shutdown, how long in-flight responses may take to finish.
-    shutdown_grace: float = 5.0
-
-
-# What a connection is waiting for; each phase has its own deadline.
-_IDLE, _HEAD, _BODY, _DRAIN = range(4)
+_READ: Final = selectors.EVENT_READ
+_WRITE: Final = selectors.EVENT_WRITE
 #: After an error answered before the request body was read, how long (and
 #: how many bytes) to keep reading and discarding it, so the client sees the
 #: answer rather than a reset connection.
 _DRAIN_SECONDS: Final = 2.0
 _DRAIN_BYTES: Final = 1024 * 1024
+#: A body or a response must average `Timeouts.body_rate` once this many seconds
+#: have passed since it began.
+_RATE_GRACE: Final = 5.0
+_NO_DESCRIPTORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+
+
+class _Phase:
+    """What a connection is reading: a named sentinel (it prints its name)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: No request under way: a keep-alive connection or a preconnect.
+_IDLE: Final = _Phase("IDLE")
+#: Part of a request head has arrived; the whole head must arrive in time.
+_HEAD: Final = _Phase("HEAD")
+#: The head is in; the body is arriving.
+_BODY: Final = _Phase("BODY")
+#: An early error was answered; what the client still sends is read and dropped.
+_DRAIN: Final = _Phase("DRAIN")
+
+
+class BindError(OSError):
+    """The server could not listen on the address and port asked for."""
 
 
 class _Connection:
     __slots__ = (
         "body",
-        "body_file",
         "client",
         "close_after_write",
         "deadline",
         "drained",
+        "eof",
+        "events",
         "file",
         "head",
+        "moved",
         "nodelay",
         "out",
         "out_pos",
         "parser",
         "phase",
-        "registered",
+        "since",
         "sock",
+        "source",
         "started",
         "writing",
     )
 
-    def __init__(self, sock: socket.socket, client: tuple[str, int], limits: Limits) -> None:
+    def __init__(self, sock: socket.socket, client: tuple[str, int], parser: RequestParser) -> None:
         self.sock = sock
         self.client = client
-        self.parser = RequestParser(limits)
+        self.parser = parser
         self.out: list[bytes | memoryview] = []  # pieces to send, from out_pos on
         self.out_pos = 0
         self.file: FileBody | None = None  # a file to send once out is empty
+        self.source: Iterator[list[bytes]] | None = None  # more pieces, window by window
         self.head: RequestHead | None = None
-        self.body = bytearray()
-        self.body_file: IO[bytes] | None = None
+        self.body: BodyBuffer | None = None
         self.close_after_write = False
-        self.writing = False  # waiting for EVENT_WRITE rather than EVENT_READ
-        self.registered = False  # known to the selector
+        self.writing = False  # a response is waiting for the socket
+        self.eof = False  # the client will send nothing more
+        self.events = 0  # what the selector watches for (0: not registered)
         self.nodelay = False  # TCP_NODELAY set
         self.phase = _IDLE
         self.deadline = 0.0
+        self.since = 0.0  # when the current phase (or response) began, monotonic
+        self.moved = 0  # bytes received in this phase, or sent of this response
         self.drained = 0
-        self.started = 0.0
+        self.started = 0.0  # perf_counter at the request's head, for the access log
 
 
 class Server:
-    """An HTTP/1.1 server bound at construction; :meth:`serve_forever` runs it.
+    """An HTTP/1.1 server, bound at construction and run by
+    [`serve_forever`][kali.Server.serve_forever].
 
-    Most programs call :func:`serve_http`. Use ``Server`` directly to learn the
-    bound URL before serving (``port=0`` picks a free port) or to stop it from
-    another thread with :meth:`shutdown`::
+    Most programs call [`serve_http`][kali.serve_http] (or `App.run`). Use `Server`
+    directly to learn the bound URL before serving (`port=0` picks a free port)
+    or to stop it from another thread with [`shutdown`][kali.Server.shutdown]:
 
         server = Server(handler, port=0)
         print(server.url)
         server.serve_forever()
 
-    ``allowed_hosts`` are the names accepted in the Host header; by default,
-    loopback names when bound to a loopback address (see :mod:`kali.protection`).
+    The options are those of [`ServerOptions`][kali.ServerOptions], given as an
+    object, as keywords, or both (the keywords win). Raises
+    [`BindError`][kali.server.BindError] when the address and port cannot be bound.
     """
 
     def __init__(
         self,
         handler: Handler,
-        *,
-        address: str = "127.0.0.1",
-        port: int = 8080,
-        debug: bool = False,
-        limits: Limits = DEFAULT_LIMITS,
-        timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
-        max_connections: int = 1000,
-        access_log: bool = True,
-        allowed_hosts: Iterable[str] | None = None,
+        options: ServerOptions | None = None,
+        /,
+        **settings: Unpack[ServerSettings],
     ) -> None:
+        self.options = options = make_options(options, settings)
         self.handler = handler
-        self.debug = debug
-        self.limits = limits
-        self.timeouts = timeouts
-        self.max_connections = max_connections
-        self.access_log = access_log
+        self.limits = options.limits
+        self.timeouts = options.timeouts
+        address = options.address
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        self._listener = socket.create_server((address, port), family=family, backlog=128)
+        try:
+            self._listener = socket.create_server(
+                (address, options.port), family=family, backlog=128
+            )
+        except OSError as exc:
+            raise _bind_error(exc, address, options.port) from None
         self._listener.setblocking(False)
         self._family = family
         self._tcp = family in (socket.AF_INET, socket.AF_INET6)
         host, self.port = self._listener.getsockname()[:2]
         self.address: str = host
-        #: The URL the server answers on, e.g. ``http://127.0.0.1:8080/``.
+        #: The URL the server answers on, e.g. `http://127.0.0.1:8080/`.
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}/"
-        self._guard = Guard(host, allowed_hosts)
+        self.pipeline = Pipeline(
+            handler,
+            guard=Guard(host, options.allowed_hosts),
+            debug=options.debug,
+            security_headers=options.security_headers,
+        )
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener, selectors.EVENT_READ, None)
+        self._selector.register(self._listener, _READ, None)
         self._accepting = True
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, self._wake_r)
+        self._selector.register(self._wake_r, _READ, self._wake_r)
         self._connections: dict[int, _Connection] = {}
         # Connections with complete requests still buffered, served in turn.
         self._ready: list[_Connection] = []
         self._stopping = False
         self._closed = False
+        self._log_requests = False
 
     # -- running ---------------------------------------------------------------
 
     def serve_forever(self) -> None:
-        """Serve until :meth:`shutdown` (or a response with ``shut_down=True``).
+        """Serve until [`shutdown`][kali.Server.shutdown] (or a response with `shut_down=True`).
 
         Then the listener closes, in-flight responses finish (within
-        ``timeouts.shutdown_grace``) and every connection is closed.
+        `timeouts.shutdown_grace`) and every connection is closed.
         """
+        self._log_requests = self.options.access_log and access_log.isEnabledFor(logging.INFO)
         select = self._selector.select
         wake = self._wake_r
+        on_readable = self._on_readable
+        flush = self._flush
         next_sweep = time.monotonic() + 1.0
         try:
             while not self._stopping:
@@ -205,10 +233,14 @@ class Server:
                     elif conn is wake:
                         with contextlib.suppress(OSError):
                             wake.recv(4096)
-                    elif mask & selectors.EVENT_WRITE:
-                        self._guarded(self._flush, conn)
                     else:
-                        self._guarded(self._on_readable, conn)
+                        try:
+                            if mask & _WRITE:
+                                flush(conn)
+                            else:
+                                on_readable(conn)
+                        except Exception:
+                            self._internal_error(conn)
                 if self._ready:
                     # One more request from each connection that had several
                     # buffered (pipelined): none can monopolise the handler.
@@ -228,9 +260,12 @@ class Server:
         try:
             method(conn)
         except Exception:
-            # A bug of ours must cost one connection, not the server.
-            log.exception("Internal error on a connection; closing it")
-            self._close(conn)
+            self._internal_error(conn)
+
+    def _internal_error(self, conn: _Connection) -> None:
+        # A bug of ours must cost one connection, not the server.
+        log.exception("Internal error on a connection; closing it")
+        self._close(conn)
 
     def shutdown(self) -> None:
         """Ask the server to stop; safe from another thread or a signal handler."""
@@ -283,7 +318,7 @@ class Server:
         # One connection per wake-up: the listener is level-triggered, so the
         # loop comes back at once if more are queued, and the common case of a
         # single new connection costs no failing accept() call.
-        if len(self._connections) >= self.max_connections and not self._evict_idle():
+        if len(self._connections) >= self.options.max_connections and not self._evict():
             self._pause_accepting()
             return
         try:
@@ -291,7 +326,9 @@ class Server:
             fd, client = self._listener._accept()  # type: ignore[attr-defined]
         except (BlockingIOError, InterruptedError):
             return
-        except OSError as exc:  # e.g. EMFILE: pause accepting until a connection closes
+        except OSError as exc:
+            if exc.errno in _NO_DESCRIPTORS and self._evict():
+                return  # a descriptor is free now; the listener is still readable
             log.warning("accept failed: %s", exc)
             if self._connections:
                 self._pause_accepting()
@@ -299,25 +336,32 @@ class Server:
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
         if not _DONTWAIT:
             sock.setblocking(False)
-        conn = _Connection(sock, client, self.limits)
+        conn = _Connection(sock, client, RequestParser(self.limits))
         conn.deadline = time.monotonic() + self.timeouts.idle
         self._connections[fd] = conn
         # The request has often arrived with the connection: try it now, and
         # involve the selector only if the connection outlives that attempt.
         self._guarded(self._on_readable, conn)
-        if not conn.registered and sock.fileno() >= 0:
-            sock.setblocking(False)
-            events = selectors.EVENT_WRITE if conn.writing else selectors.EVENT_READ
-            self._selector.register(sock, events, conn)
-            conn.registered = True
 
-    def _evict_idle(self) -> bool:
-        # At the connection limit, a new client is worth more than the oldest
-        # idle keep-alive or preconnect: close that one to make room.
-        idle = [c for c in self._connections.values() if c.phase == _IDLE and not c.writing]
-        if not idle:
+    def _evict(self) -> bool:
+        """Close one connection to make room: the oldest idle one, else the slowest
+        unfinished one (by bytes moved a second). False if none can go."""
+        idle: _Connection | None = None
+        slowest: _Connection | None = None
+        slowest_rate = 0.0
+        now = time.monotonic()
+        for conn in self._connections.values():
+            if conn.phase is _IDLE and not conn.writing:
+                if idle is None or conn.deadline < idle.deadline:
+                    idle = conn
+            else:
+                rate = conn.moved / max(now - conn.since, 0.001)
+                if slowest is None or rate < slowest_rate:
+                    slowest, slowest_rate = conn, rate
+        victim = idle or slowest
+        if victim is None:
             return False
-        self._close(min(idle, key=lambda c: c.deadline))
+        self._close(victim)
         return True
 
     def _pause_accepting(self) -> None:
@@ -325,26 +369,49 @@ class Server:
             self._selector.unregister(self._listener)
             self._accepting = False
 
+    def _watch(self, conn: _Connection, events: int) -> None:
+        """Make the selector watch `conn` for `events` (0: not at all)."""
+        if events == conn.events:
+            return
+        sock = conn.sock
+        if conn.events == 0:
+            sock.setblocking(False)  # sendfile has no per-call flag; a no-op once set
+            self._selector.register(sock, events, conn)
+        elif events == 0:
+            self._selector.unregister(sock)
+        else:
+            self._selector.modify(sock, events, conn)
+        conn.events = events
+
     def _close(self, conn: _Connection) -> None:
         fd = conn.sock.fileno()
         if fd < 0 or self._connections.get(fd) is not conn:
             return
         del self._connections[fd]
-        if conn.registered:
+        if conn.events:
             with contextlib.suppress(KeyError, ValueError, OSError):
                 self._selector.unregister(conn.sock)
+            conn.events = 0
         conn.sock.close()
         if conn.file is not None:
             conn.file.file.close()
-        if conn.body_file is not None:
-            conn.body_file.close()
+            conn.file = None
+        conn.source = None
+        conn.out = []
+        if conn.body is not None:
+            conn.body.close()
+            conn.body = None
         if not self._accepting and not self._stopping and not self._closed:
-            self._selector.register(self._listener, selectors.EVENT_READ, None)
+            self._selector.register(self._listener, _READ, None)
             self._accepting = True
 
     def _sweep(self, now: float) -> None:
+        rate = self.timeouts.body_rate
         for conn in list(self._connections.values()):
-            if conn.deadline < now:
+            slow = (conn.phase is _BODY or conn.writing) and conn.moved < rate * (
+                now - conn.since - _RATE_GRACE
+            )
+            if conn.deadline < now or slow:
                 if conn.phase in (_HEAD, _BODY) and not conn.writing:
                     self._reject(conn, 408, "Timed out waiting for the request")
                 else:
@@ -354,27 +421,45 @@ class Server:
         try:
             data = conn.sock.recv(_RECV_SIZE, _DONTWAIT)
         except (BlockingIOError, InterruptedError):
+            if conn.events == 0:
+                self._wait_for_request(conn)
             return
         except OSError:
             self._close(conn)
             return
         if not data:
-            self._close(conn)
+            self._on_eof(conn)
             return
-        if conn.phase == _DRAIN:
+        if conn.phase is _DRAIN:
             conn.drained += len(data)
             if conn.drained > _DRAIN_BYTES:
                 self._close(conn)
             return
+        conn.moved += len(data)
         conn.parser.feed(data)
         self._process(conn)
 
-    def _process(self, conn: _Connection) -> None:
-        """Handle the next complete request buffered on ``conn``.
+    def _on_eof(self, conn: _Connection) -> None:
+        # The client has shut down its side. Requests it sent before are still
+        # answered (a half-close after pipelined requests), then the connection closes.
+        conn.eof = True
+        if conn.phase is _DRAIN or not conn.parser.buffered:
+            if not conn.writing:
+                self._close(conn)
+            else:
+                conn.close_after_write = True
+            return
+        if conn.events == _READ:
+            self._watch(conn, 0)  # recv would return b"" forever
+        if not conn.writing:
+            self._process(conn)
 
-        Stops at the first request answered when more bytes remain buffered
-        (the connection then waits its turn in ``_ready``), when the response
-        has to wait for the socket, or when more data is needed.
+    def _process(self, conn: _Connection) -> None:
+        """Handle the next complete request buffered on `conn`.
+
+        Stops at the first request answered when more bytes remain buffered (the
+        connection then waits its turn in `_ready`, not read from meanwhile),
+        when the response has to wait for the socket, or when more data is needed.
         """
         parser = conn.parser
         while not conn.writing and not self._stopping:
@@ -384,84 +469,84 @@ class Server:
                 self._reject(conn, exc.status, exc.message)
                 return
             if event is NEED_DATA:
-                self._set_wait_deadline(conn)
+                if conn.eof:
+                    self._close(conn)
+                else:
+                    self._wait_for_request(conn)
                 return
             kind = type(event)
             if kind is RequestHead:
-                self._start_request(conn, event)  # type: ignore[arg-type]
+                if not self._start_request(conn, event):  # type: ignore[arg-type]
+                    return
             elif kind is Data:
                 self._add_body(conn, event.data)  # type: ignore[union-attr]
             else:
                 self._respond(conn)
                 if conn.sock.fileno() < 0:
                     return
-                if parser.buffered:
-                    if not conn.writing:
-                        self._ready.append(conn)
+                if parser.buffered and not conn.writing:
+                    self._ready.append(conn)
+                    self._watch(conn, 0)  # read no more until these are answered
                     return
 
-    def _start_request(self, conn: _Connection, head: RequestHead) -> None:
+    def _start_request(self, conn: _Connection, head: RequestHead) -> bool:
+        now = time.monotonic()
         conn.head = head
         conn.phase = _BODY
-        conn.started = time.perf_counter()
-        conn.deadline = time.monotonic() + self.timeouts.progress
+        conn.deadline = now + self.timeouts.progress
+        if self._log_requests:
+            conn.started = time.perf_counter()
+        refusal = self.pipeline.refuse_head(head)
+        if refusal is not None:
+            # Answered on the head alone: the body is never read, let alone handled.
+            self._log(conn, head, 403)
+            conn.close_after_write = True
+            has_body = head.content_length != 0
+            conn.phase = _DRAIN if has_body else _IDLE
+            self._send(conn, self.pipeline.frame_refusal(refusal, head.method, head.http_version))
+            return False
         if head.expect_continue and head.content_length != 0 and not conn.parser.buffered:
-            self._send(conn, [_CONTINUE])
+            self._send_pieces(conn, [_CONTINUE])
+        conn.since = now
+        conn.moved = 0
+        return True
 
     def _add_body(self, conn: _Connection, data: bytes) -> None:
         conn.deadline = time.monotonic() + self.timeouts.progress
-        if conn.body_file is not None:
-            conn.body_file.write(data)
-            return
-        conn.body += data  # one buffer, however small the chunks
-        if len(conn.body) > BODY_SPILL_SIZE:
-            conn.body_file = tempfile.TemporaryFile()
-            conn.body_file.write(conn.body)
-            conn.body = bytearray()
+        body = conn.body
+        if body is None:
+            body = conn.body = BodyBuffer(SPILL_SIZE)
+        body.write(data)
 
-    def _set_wait_deadline(self, conn: _Connection) -> None:
+    def _wait_for_request(self, conn: _Connection) -> None:
         # Deadlines are set when a phase begins, never extended by bytes that
         # do not advance it (blank lines between requests, say).
         if conn.parser.between_requests:
-            if conn.phase != _IDLE:
+            if conn.phase is not _IDLE:
                 conn.phase = _IDLE
                 conn.head = None
                 conn.deadline = time.monotonic() + self.timeouts.idle
-        elif conn.phase == _IDLE:
+        elif conn.phase is _IDLE:
             conn.phase = _HEAD  # the whole head must arrive in time
-            conn.deadline = time.monotonic() + self.timeouts.head
+            conn.since = now = time.monotonic()
+            conn.moved = conn.parser.buffered
+            conn.deadline = now + self.timeouts.head
+        self._watch(conn, _READ)
 
     def _respond(self, conn: _Connection) -> None:
         head = conn.head
         assert head is not None
         conn.head = None
-        body_file = conn.body_file
-        body = None
-        if body_file is None:
-            body = bytes(conn.body)
-            conn.body.clear()
-        conn.body_file = None
-        response, prepared = serve_request(
-            self.handler,
-            head,
-            body,
-            body_file,
-            conn.client,
-            guard=self._guard,
-            debug=self.debug,
-            keep_alive=head.keep_alive and not self._stopping,
-        )
-        if body_file is not None:
-            body_file.close()
-        if self.access_log and access_log.isEnabledFor(logging.INFO):
-            access_log.info(
-                "%s %s %d %.1fms",
-                head.method,
-                head.target,
-                response.status,
-                (time.perf_counter() - conn.started) * 1000,
-            )
-        if response.shut_down:
+        body = conn.body
+        conn.body = None
+        request = Request.from_head(head, b"" if body is None else body, conn.client)
+        keep_alive = head.keep_alive and not self._stopping
+        if conn.eof and not conn.parser.buffered:
+            keep_alive = False
+        prepared, shut_down = self.pipeline.serve(request, keep_alive)
+        if self._log_requests:
+            self._log(conn, head, prepared.status)
+        if shut_down:
             self.shutdown()
         if not prepared.keep_alive:
             conn.close_after_write = True
@@ -471,8 +556,17 @@ class Server:
             # right after its single write, which flushes it anyway.)
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.nodelay = True
-        conn.file = prepared.file
-        self._send(conn, [prepared.head, *prepared.body])
+        self._send(conn, prepared)
+
+    def _log(self, conn: _Connection, head: RequestHead, status: int) -> None:
+        if self._log_requests:
+            access_log.info(
+                "%s %s %d %.1fms",
+                head.method,
+                head.target,
+                status,
+                (time.perf_counter() - conn.started) * 1000,
+            )
 
     def _reject(self, conn: _Connection, status: int, message: str) -> None:
         # A client error outside any handler: answer, then close, since the
@@ -480,17 +574,32 @@ class Server:
         # be sending (a body we refused), read and discard it for a while
         # before closing, or its TCP stack would reset the connection and the
         # answer could be lost.
-        if self.access_log and access_log.isEnabledFor(logging.INFO):
+        if self._log_requests:
             access_log.info("- - %d (%s)", status, message)
         drain = conn.phase in (_HEAD, _BODY)
         conn.close_after_write = True
         conn.phase = _DRAIN if drain else _IDLE
-        self._send(conn, error_response(status, message))
+        self._send_pieces(conn, error_bytes(status, message, self.pipeline.defaults))
 
     # -- writing ---------------------------------------------------------------
 
-    def _send(self, conn: _Connection, pieces: list[bytes]) -> None:
-        conn.out += pieces
+    def _send(self, conn: _Connection, prepared: Prepared) -> None:
+        conn.file = prepared.file
+        conn.source = prepared.source
+        body = prepared.body
+        if body:
+            self._send_pieces(conn, [prepared.head, *body])
+        else:
+            self._send_pieces(conn, [prepared.head])
+
+    def _send_pieces(self, conn: _Connection, pieces: list[bytes]) -> None:
+        if conn.out:
+            conn.out += pieces
+        else:
+            conn.out = pieces  # type: ignore[assignment]
+            conn.out_pos = 0
+        conn.since = time.monotonic()
+        conn.moved = 0
         self._flush(conn)
 
     def _flush(self, conn: _Connection) -> None:
@@ -499,41 +608,46 @@ class Server:
         When everything is out, go back to reading (and to any pipelined
         requests already buffered) or close if the response ended the connection.
         """
-        out = conn.out
         sock = conn.sock
         try:
-            pos = conn.out_pos
-            end = len(out)
-            while pos < end:
-                # A read position rather than deleting sent pieces from the front:
-                # an iolist of a million pieces costs linear time, not quadratic.
-                if _HAS_SENDMSG:
-                    sent = sock.sendmsg(out[pos : pos + _IOV_MAX], (), _DONTWAIT)
-                else:
-                    sent = sock.send(out[pos], _DONTWAIT)
-                while sent:
-                    size = len(out[pos])
-                    if sent >= size:
-                        sent -= size
-                        pos += 1
+            while True:
+                out = conn.out
+                pos = conn.out_pos
+                end = len(out)
+                while pos < end:
+                    # A read position rather than deleting sent pieces from the front:
+                    # an iolist of a million pieces costs linear time, not quadratic.
+                    if _HAS_SENDMSG:
+                        sent = sock.sendmsg(out[pos : pos + _IOV_MAX], (), _DONTWAIT)
                     else:
-                        out[pos] = memoryview(out[pos])[sent:]
-                        sent = 0
-                conn.out_pos = pos
-            out.clear()
-            conn.out_pos = 0
+                        sent = sock.send(out[pos], _DONTWAIT)
+                    conn.moved += sent
+                    while sent:
+                        size = len(out[pos])
+                        if sent >= size:
+                            sent -= size
+                            pos += 1
+                        else:
+                            out[pos] = memoryview(out[pos])[sent:]
+                            sent = 0
+                    conn.out_pos = pos
+                conn.out = []
+                conn.out_pos = 0
+                source = conn.source
+                if source is None:
+                    break
+                window = next(source, None)  # the next piece of a large body
+                if window is None:
+                    conn.source = None
+                    break
+                conn.out = window  # type: ignore[assignment]
             if conn.file is not None and not self._send_file(conn):
                 raise BlockingIOError
         except (BlockingIOError, InterruptedError):
             conn.deadline = time.monotonic() + self.timeouts.progress
             if not conn.writing:
                 conn.writing = True
-                if conn.registered:
-                    self._selector.modify(sock, selectors.EVENT_WRITE, conn)
-                else:
-                    sock.setblocking(False)
-                    self._selector.register(sock, selectors.EVENT_WRITE, conn)
-                    conn.registered = True
+                self._watch(conn, _WRITE)
             return
         except OSError as exc:
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET):
@@ -541,14 +655,15 @@ class Server:
             self._close(conn)
             return
         if conn.close_after_write:
-            if conn.phase == _DRAIN and not self._stopping:
+            if conn.phase is _DRAIN and not self._stopping and not conn.eof:
                 self._start_drain(conn)
             else:
                 self._close(conn)
             return
         if conn.writing:
             conn.writing = False
-            self._selector.modify(sock, selectors.EVENT_READ, conn)
+            if conn.eof:
+                self._watch(conn, 0)
             self._process(conn)
 
     def _start_drain(self, conn: _Connection) -> None:
@@ -557,14 +672,9 @@ class Server:
         except OSError:
             self._close(conn)
             return
+        conn.writing = False
         conn.deadline = time.monotonic() + _DRAIN_SECONDS
-        if conn.writing:
-            conn.writing = False
-            self._selector.modify(conn.sock, selectors.EVENT_READ, conn)
-        elif not conn.registered:
-            conn.sock.setblocking(False)
-            self._selector.register(conn.sock, selectors.EVENT_READ, conn)
-            conn.registered = True
+        self._watch(conn, _READ)
 
     def _send_file(self, conn: _Connection) -> bool:
         """Send the pending file; True when it is all out."""
@@ -595,6 +705,7 @@ class Server:
                 sent = self._send_file_chunk(sock, body)
                 if sent == 0:
                     return False
+            conn.moved += sent
             body.offset += sent
             body.length -= sent
         body.file.close()
@@ -614,43 +725,53 @@ class Server:
             return 0
 
 
+def _bind_error(exc: OSError, address: str, port: int) -> BindError:
+    where = f"{address} port {port}"
+    if exc.errno == errno.EADDRINUSE:
+        why = (
+            f"{where} is already in use (is the app already running?); choose another "
+            "port (port=..., or --port on the command line), or port=0 for a free one"
+        )
+    elif exc.errno == errno.EACCES:
+        why = f"not allowed to listen on {where}; ports below 1024 need privileges: use 8080"
+    elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        why = f"{address!r} is not an address of this computer; use 127.0.0.1"
+    else:
+        why = f"cannot listen on {where}: {exc.strerror or exc}"
+    return BindError(exc.errno or 0, why)
+
+
 def serve_http(
     handler: Handler,
+    options: ServerOptions | None = None,
+    /,
     *,
-    address: str = "127.0.0.1",
-    port: int = 8080,
-    open_browser: bool = True,
-    debug: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    timeouts: Timeouts = Timeouts(),  # frozen, so safe to share
-    access_log: bool = True,
-    allowed_hosts: Iterable[str] | None = None,
     ready: Callable[[Server], object] | None = None,
+    **settings: Unpack[ServerSettings],
 ) -> None:
-    """Serve ``handler`` until Ctrl-C, SIGTERM, or a response with ``shut_down=True``.
+    """Serve `handler` until Ctrl-C, SIGTERM, or a response with `shut_down=True`.
 
-    ``handler`` is any callable from :class:`~kali.Request` to a
-    :class:`~kali.Response`, ``str``, ``bytes`` or iolist; it is called on this
-    thread, one request at a time. The socket is bound first (``port=0`` picks a
-    free port), then the URL is printed, ``ready(server)`` is called (the URL is
-    ``server.url``), and a browser is opened on it if ``open_browser`` and
-    there is a display.
+    `handler` is any callable from a [`Request`][kali.Request] to a
+    [`Response`][kali.Response], `str`, `bytes` or iolist; it is called on this
+    thread, one request at a time. The options are those of
+    [`ServerOptions`][kali.ServerOptions] (an object, keywords, or both). The
+    socket is bound first (`port=0` picks a free port), then the URL is printed,
+    `ready(server)` is called (the URL is `server.url`), and a browser is opened
+    on it if `open_browser` and there is a display.
+
+    If the address cannot be bound (the port is taken, say) the program exits
+    with one line saying what to do, rather than a traceback.
     """
+    opts = make_options(options, settings)
     _configure_logging()
-    server = Server(
-        handler,
-        address=address,
-        port=port,
-        debug=debug,
-        limits=limits,
-        timeouts=timeouts,
-        access_log=access_log,
-        allowed_hosts=allowed_hosts,
-    )
+    try:
+        server = Server(handler, opts)
+    except BindError as exc:
+        raise SystemExit(f"kali: {exc.strerror}") from None
     print(f"kali: serving on {server.url} (Ctrl-C to stop)", flush=True)
     if ready is not None:
         ready(server)
-    if open_browser:
+    if opts.open_browser:
         _open_browser(server.url)
     restore = _install_signal_handlers(server)
     try:
@@ -710,4 +831,4 @@ def _install_signal_handlers(server: Server) -> Callable[[], None]:
     return restore
 
 
-__all__ = ["BODY_SPILL_SIZE", "Server", "Timeouts", "has_display", "serve_http"]
+__all__ = ["BindError", "Server", "has_display", "serve_http"]

@@ -17,20 +17,19 @@ from __future__ import annotations
 
 import json as _json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ._dispatch import serve_request, to_response
-from ._wire import body_chunks, error_response
-from .errors import HTTPError
+from ._wire import error_bytes
+from .errors import ProtocolError
 from .multidict import Headers
+from .pipeline import SECURITY_HEADERS, Pipeline, capture_exceptions
 from .protection import Guard
-from .protocol import NEED_DATA, Data, EndOfMessage, ProtocolError, RequestHead, RequestParser
+from .protocol import NEED_DATA, Data, EndOfMessage, RequestHead, RequestParser
 from .request import Request
-from .typing import Handler, ResponseValue
+from .typing import Handler, HeadersArg
 
-HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]]
 #: A file for ``files=``: ``(filename, content)`` or ``(filename, content, content_type)``.
 FileArg = tuple[str, bytes] | tuple[str, bytes, str]
 
@@ -81,14 +80,17 @@ class TestClient:
         raise_server_exceptions: bool = True,
         debug: bool = False,
         host: str = "localhost",
+        security_headers: Mapping[str, str] = SECURITY_HEADERS,
     ) -> None:
         self.handler = handler
         self.raise_server_exceptions = raise_server_exceptions
         self.debug = debug
         self.host = host
         self.cookies: dict[str, str] = {}
-        # The server's checks against hostile pages, as for a server on 127.0.0.1.
-        self._guard = Guard("127.0.0.1")
+        # The server's pipeline, with its checks, as for a server on 127.0.0.1.
+        self.pipeline = Pipeline(
+            handler, guard=Guard("127.0.0.1"), debug=debug, security_headers=security_headers
+        )
 
     def request(
         self,
@@ -134,51 +136,39 @@ class TestClient:
         """Send request bytes exactly as given (one request); for protocol tests."""
         parser = RequestParser()
         parser.feed(raw)
-        head: RequestHead | None = None
-        parts: list[bytes] = []
+        defaults = self.pipeline.defaults
         try:
+            event = parser.next_event()
+            if not isinstance(event, RequestHead):
+                raise ValueError("send_raw needs one complete request")
+            head = event
+            refusal = self.pipeline.refuse_head(head)
+            if refusal is not None:  # answered on the head alone, as by the server
+                prepared = self.pipeline.frame_refusal(refusal, head.method, head.http_version)
+                return _parse_head(prepared.head, b"".join(prepared.body))
+            parts: list[bytes] = []
             while True:
                 event = parser.next_event()
-                if isinstance(event, RequestHead):
-                    head = event
-                elif isinstance(event, Data):
+                if isinstance(event, Data):
                     parts.append(event.data)
-                elif isinstance(event, EndOfMessage) or event is NEED_DATA:
+                elif isinstance(event, EndOfMessage):
                     break
+                elif event is NEED_DATA:
+                    raise ValueError("send_raw needs one complete request")
         except ProtocolError as exc:
-            error_head, error_body = error_response(exc.status, exc.message)
+            error_head, error_body = error_bytes(exc.status, exc.message, defaults)
             return _parse_head(error_head, error_body)
-        if head is None or event is NEED_DATA:
-            raise ValueError("send_raw needs one complete request")
         return self._dispatch(head, b"".join(parts))
 
     def _dispatch(self, head: RequestHead, body: bytes) -> TestResponse:
-        caught: list[BaseException] = []
-
-        def recording(req: Request) -> ResponseValue:
-            try:
-                response = to_response(self.handler(req))
-                body_chunks(response)  # a bad iolist fails here, inside the handler's frame
-                return response
-            except HTTPError:
-                raise
-            except Exception as exc:
-                caught.append(exc)
-                raise
-
-        _response, prepared = serve_request(
-            recording,
-            head,
-            body,
-            None,
-            ("127.0.0.1", 50000),
-            guard=self._guard,
-            debug=self.debug,
-            keep_alive=head.keep_alive,
-        )
+        request = Request.from_head(head, body, ("127.0.0.1", 50000))
+        with capture_exceptions() as caught:
+            prepared, _shut_down = self.pipeline.serve(request, head.keep_alive)
         if caught and self.raise_server_exceptions:
             raise caught[0]
         content = b"".join(prepared.body)
+        if prepared.source is not None:
+            content += b"".join(piece for window in prepared.source for piece in window)
         if prepared.file is not None:
             file = prepared.file
             with file.file:

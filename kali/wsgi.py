@@ -1,125 +1,180 @@
 """Running a kali handler under an existing WSGI server (PEP 3333).
 
-``WSGIAdapter(handler)`` is a WSGI application; the handler sees the same
-:class:`~kali.Request` and its return value goes through the same dispatch
-and framing code as under :func:`kali.serve_http`::
+`WSGIAdapter(handler)` is a WSGI application. The handler sees the same
+[`Request`][kali.Request], and the request goes through the same
+[`Pipeline`][kali.pipeline.Pipeline] as under [`serve_http`][kali.serve_http]: the
+Host and cross-site checks first (before the body is read), then the handler,
+then the same framing and security headers:
 
-    # waitress-serve --port 8080 myapp:wsgi_app
+    # waitress-serve --threads=1 --listen=127.0.0.1:8080 myapp:wsgi_app
     from kali.wsgi import WSGIAdapter
     wsgi_app = WSGIAdapter(app)
 
+Under WSGI kali does not know the address the server bound, so the names the
+Host check accepts come from `allowed_hosts` (loopback names by default, the
+same as a kali server on 127.0.0.1). A server reachable from other computers
+needs its names listed; `allowed_hosts=["*"]` turns the check off and logs a
+warning, since then any web page can read the app through DNS rebinding.
+
 Under a threaded WSGI server handler calls are no longer sequential; run
-waitress with ``threads=1`` (or gunicorn with one sync worker) to keep the
-one-at-a-time guarantee.
+waitress with `threads=1` (or gunicorn with one sync worker) to keep the
+one-at-a-time guarantee. The adapter reads only what the handler asks for:
+headers on lookup, the query string and the body on first use.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import quote
 
-from ._dispatch import call_handler
-from ._wire import body_chunks, has_body, header_lines, status_text
+from ._wire import body_parts, has_body, status_text, wsgi_headers
+from .body import BodyBuffer
+from .multidict import EnvironHeaders
+from .pipeline import SECURITY_HEADERS, Pipeline
+from .protection import SAFE_METHODS, Guard, is_loopback
 from .request import Request
 from .response import FileBody, Response
-from .server import BODY_SPILL_SIZE
 from .typing import Handler
+
+log = logging.getLogger("kali")
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
+# Characters a decoded PATH_INFO may hold as they are in a raw path.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/\-._~!$&'()*+,;=:@]*")
 
 
 class WSGIAdapter:
-    """A WSGI application that serves ``handler``."""
+    """A WSGI application that serves `handler` through kali's pipeline.
 
-    def __init__(self, handler: Handler, *, debug: bool = False) -> None:
+    Args:
+        handler: an [`App`][kali.App] or any handler.
+        allowed_hosts: the names accepted in the Host header (`"*"` for any);
+            by default the loopback names, as for a server bound to 127.0.0.1.
+        debug: tracebacks in 500 pages for exceptions that reach the adapter.
+        security_headers: as for the server (see `docs/security.md`).
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        allowed_hosts: Iterable[str] | None = None,
+        debug: bool = False,
+        security_headers: Mapping[str, str] = SECURITY_HEADERS,
+    ) -> None:
+        hosts = None if allowed_hosts is None else list(allowed_hosts)
+        if hosts is not None and "*" in hosts:
+            log.warning(
+                "kali.wsgi: allowed_hosts=['*'] accepts any Host: a web page can read this "
+                "app through DNS rebinding; list the names it is served under instead"
+            )
         self.handler = handler
-        self.debug = debug
+        self._configured = hosts is not None
+        self._debug = debug
+        self._security_headers = security_headers
+        self.pipeline = self._pipeline(Guard("127.0.0.1", hosts))
+
+    def _pipeline(self, guard: Guard) -> Pipeline:
+        return Pipeline(
+            self.handler, guard=guard, debug=self._debug, security_headers=self._security_headers
+        )
+
+    def _learn_address(self, environ: Environ) -> None:
+        # The first request tells the address the WSGI server listens on
+        # (SERVER_NAME). Without allowed_hosts, that name is accepted besides the
+        # loopback names, as a kali server accepts its bound address.
+        self._configured = True
+        name = str(environ.get("SERVER_NAME") or "")
+        if name and not is_loopback(name):
+            log.warning(
+                "kali.wsgi: the WSGI server listens on %s, so this app is reachable from "
+                "other computers; Host names accepted: the loopback names and %s (pass "
+                "allowed_hosts=[...] to choose)",
+                name,
+                name,
+            )
+            self.pipeline.guard.allow(name)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            request = self._request(environ)
-        except ValueError as exc:
-            response = Response.status_page(400, str(exc))
+        if not self._configured:
+            self._learn_address(environ)
+        method = environ["REQUEST_METHOD"]
+        pipeline = self.pipeline
+        refusal = pipeline.refuse(
+            method,
+            environ.get("HTTP_HOST"),
+            *(
+                ()
+                if method in SAFE_METHODS
+                else (environ.get("HTTP_ORIGIN"), environ.get("HTTP_SEC_FETCH_SITE"))
+            ),
+        )
+        if refusal is not None:
+            response = refusal  # wsgi.input is never read
         else:
-            response = call_handler(self.handler, request, debug=self.debug)
-        chunks, file, length = body_chunks(response)
-        headers, _keep_alive = header_lines(response, length)
-        start_response(status_text(response.status), headers)
-        if environ["REQUEST_METHOD"] == "HEAD" or not has_body(response.status):
+            try:
+                request = _request(environ)
+            except ValueError as exc:
+                response = Response.status_page(400, str(exc))
+            else:
+                response = pipeline.respond(request)
+        try:
+            chunks, file, source, length = body_parts(response.body)
+        except Exception:
+            log.exception("Bad response body for %s %s", method, environ.get("PATH_INFO"))
+            response = Response.status_page(500)
+            chunks, file, source, length = body_parts(response.body)
+        start_response(
+            status_text(response.status), wsgi_headers(response, length, pipeline.defaults)
+        )
+        if method == "HEAD" or not has_body(response.status):
             if file is not None:
                 file.file.close()
             return []
         if file is not None:
             return _file_iter(environ, file)
+        if source is not None:
+            return (piece for window in source for piece in window)
         return chunks
 
-    @staticmethod
-    def _request(environ: Environ) -> Request:
-        # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes
-        # and percent-encode so Request decodes it once, as UTF-8. The app
-        # sees the path below its mount point (SCRIPT_NAME) as root_path does.
-        path = environ.get("PATH_INFO", "") or "/"
-        raw_path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
-        query = environ.get("QUERY_STRING", "")
-        target = raw_path + ("?" + query if query else "")
-        headers: list[tuple[str, str]] = []
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                headers.append((key[5:].replace("_", "-").lower(), value))
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-                headers.append((key.replace("_", "-").lower(), value))
-        body, body_file = _read_body(environ)
-        server = environ.get("REMOTE_ADDR")
-        client = (server, int(environ.get("REMOTE_PORT") or 0)) if server else None
-        request = Request(
-            environ["REQUEST_METHOD"],
-            target,
-            headers,
-            http_version=environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
-            client=client,
-        )
-        request._body = body
-        request._body_file = body_file
-        request.root_path = (
-            environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
-        )
-        return request
 
-
-def _read_body(environ: Environ) -> tuple[bytes | None, IO[bytes] | None]:
-    stream = environ["wsgi.input"]
+def _request(environ: Environ) -> Request:
+    # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes and
+    # percent-encode what a raw path cannot hold, so Request decodes it once, as
+    # UTF-8. The app sees the path below its mount point (SCRIPT_NAME) as root_path.
+    path = environ.get("PATH_INFO", "") or "/"
+    raw_path = (
+        path
+        if _PLAIN_PATH.fullmatch(path)
+        else quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+    )
+    query = environ.get("QUERY_STRING", "")
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text.isdigit():
-        remaining: int | None = int(length_text)
+        length: int | None = int(length_text)
     elif environ.get("wsgi.input_terminated"):
-        remaining = None  # chunked: read to the end
+        length = None  # chunked: read to the end
     else:
-        return b"", None
-    parts: list[bytes] = []
-    size = 0
-    spill: IO[bytes] | None = None
-    while remaining is None or remaining > 0:
-        chunk = stream.read(65536 if remaining is None else min(remaining, 65536))
-        if not chunk:
-            break
-        size += len(chunk)
-        if remaining is not None:
-            remaining -= len(chunk)
-        if spill is not None:
-            spill.write(chunk)
-        else:
-            parts.append(chunk)
-            if size > BODY_SPILL_SIZE:
-                spill = tempfile.TemporaryFile()
-                spill.writelines(parts)
-                parts = []
-    if spill is not None:
-        return None, spill
-    return b"".join(parts), None
+        length = 0
+    body: bytes | BodyBuffer = (
+        b"" if length == 0 else BodyBuffer.from_reader(environ["wsgi.input"].read, length)
+    )
+    address = environ.get("REMOTE_ADDR")
+    client = (address, int(environ.get("REMOTE_PORT") or 0)) if address else None
+    return Request(
+        environ["REQUEST_METHOD"],
+        raw_path + ("?" + query if query else ""),
+        EnvironHeaders(environ),
+        body,
+        http_version=environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
+        client=client,
+        root_path=environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace"),
+    )
 
 
 def _file_iter(environ: Environ, body: FileBody) -> Iterable[bytes]:

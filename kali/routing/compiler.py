@@ -28,8 +28,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from .converters import Converter, IntConverter, PathConverter, StringConverter
-from .rules import Route
-from .tree import MIXED, PARAM, PATH, REST, Match, Node, trusts_convert
+from .endpoint import Endpoint, Match
+from .tree import MIXED, PARAM, PATH, REST, Node, trusts_convert
 
 #: Static children compared inline up to this many; beyond it, one dict lookup.
 INLINE_STATIC_LIMIT = 6
@@ -47,7 +47,7 @@ def _decode(path: str) -> list[str] | None:
 
 
 class _Generator:
-    def __init__(self, root: Node, static_routes: list[Route], static_leaves: list[Node]) -> None:
+    def __init__(self, root: Node, static: list[Endpoint]) -> None:
         self.root = root
         self.namespace: dict[str, Any] = {"_new": tuple.__new__, "_M": Match, "_decode": _decode}
         self.names: dict[int, str] = {}
@@ -59,11 +59,16 @@ class _Generator:
         self.counter = itertools.count()
         self.live: set[int] = set()
         self._mark_live(root)
+        # The static routes by path, each path's methods found through its tree leaf
+        # (which holds the HEAD a GET route answers, too).
         self.static: dict[str, dict[str, Match]] = {}
-        for route, node in zip(static_routes, static_leaves, strict=True):
-            entry = self.static.setdefault(route.path, {})
+        for endpoint in static:
+            node = root
+            for segment in endpoint.segments:
+                node = node.static[segment[0]]  # type: ignore[index]
+            entry = self.static.setdefault(endpoint.pattern, {})
             for method, target in node.leaf.items():
-                if target._static:
+                if target.is_static:
                     entry[method] = Match(target.handler, target, ())
 
     # -- helpers ---------------------------------------------------------------
@@ -89,7 +94,7 @@ class _Generator:
         return id(node) in self.live
 
     def _mark_live(self, node: Node) -> bool:
-        live = any(not r._static for r in node.leaf.values())
+        live = any(not e.is_static for e in node.leaf.values())
         for child in node.static.values():
             live = self._mark_live(child) or live
         for edge in node.edges:
@@ -176,7 +181,7 @@ class _Generator:
         return pending
 
     def node(self, node: Node, d: int, caps: list[str], out: list[str], ind: str) -> None:
-        leaf = {m: r for m, r in node.leaf.items() if not r._static}
+        leaf = {m: e for m, e in node.leaf.items() if not e.is_static}
         statics = [(t, c) for t, c in node.static.items() if self.is_live(c)]
         edges = [e for e in node.edges if self.is_live(e.child)]
         if leaf:
@@ -279,23 +284,23 @@ class _Generator:
         ]
         self.node(edge.child, d + 1, [*caps, var], out, inner + "    ")
 
-    def leaf(self, leaf: dict[str, Route], caps: list[str], out: list[str], ind: str) -> None:
+    def leaf(self, leaf: dict[str, Endpoint], caps: list[str], out: list[str], ind: str) -> None:
         star = leaf.get("*")
-        groups: dict[int, tuple[Route, list[str]]] = {}
-        for method, route in leaf.items():
+        groups: dict[int, tuple[Endpoint, list[str]]] = {}
+        for method, endpoint in leaf.items():
             if method != "*":
-                groups.setdefault(id(route), (route, []))[1].append(method)
-        for route, methods in groups.values():
-            if len(route._names) != len(caps):
-                raise AssertionError(f"{route.path}: {len(caps)} values for {route._names}")
+                groups.setdefault(id(endpoint), (endpoint, []))[1].append(method)
+        for endpoint, methods in groups.values():
+            if len(endpoint.params) != len(caps):
+                raise AssertionError(f"{endpoint.pattern}: {len(caps)} values for {endpoint.names}")
             if caps:
                 values = f"({', '.join(caps)}{',' if len(caps) == 1 else ''})"
                 result = (
-                    f"_new(_M, ({self.const(route.handler, '_h')}, "
-                    f"{self.const(route, '_r')}, {values}))"
+                    f"_new(_M, ({self.const(endpoint.handler, '_h')}, "
+                    f"{self.const(endpoint, '_r')}, {values}))"
                 )
             else:
-                result = self.const(Match(route.handler, route, ()), "_m")
+                result = self.const(Match(endpoint.handler, endpoint, ()), "_m")
             if len(methods) <= 3:
                 cond = " or ".join(f"method == {m!r}" for m in methods)
             else:
@@ -316,11 +321,12 @@ class _Pending:
         self.function: Callable[..., Any] | None = None
 
 
-def compile_matcher(
-    root: Node, static_routes: list[Route], static_leaves: list[Node]
-) -> tuple[MatchFunction, str]:
-    """Generate, compile and return ``match(method, path)`` and its source."""
-    generator = _Generator(root, static_routes, static_leaves)
+def compile_matcher(root: Node, static: list[Endpoint]) -> tuple[MatchFunction, str]:
+    """Generate, compile and return ``match(method, path)`` and its source.
+
+    ``static`` lists the endpoints without parameters, found by one dict lookup.
+    """
+    generator = _Generator(root, static)
     source = generator.source()
     filename = f"<kali routes {next(_serial)}>"
     code = compile(source, filename, "exec")

@@ -21,6 +21,7 @@ Write your own by subclassing :class:`Converter` with the output type::
 from __future__ import annotations
 
 import re
+import sys
 import typing
 import uuid
 from collections.abc import Mapping
@@ -29,6 +30,13 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
+
+#: Converters of this weight and more are greedy: they take the rest of the path,
+#: slashes included (only ``path`` is).
+GREEDY_WEIGHT = 1000
+# Python refuses to convert longer digit strings to int (a guard against slow
+# conversions); such a segment is simply not a number here, so the route does not match.
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 class Converter(Generic[T]):
@@ -87,11 +95,11 @@ class IntConverter(Converter[int]):
     regex = r"[0-9]+"
     weight = 10
     _convert_checks = True
-    _inline_check = "{0}.isdigit() and {0}.isascii()"
+    _inline_check = f"{{0}}.isdigit() and {{0}}.isascii() and len({{0}}) <= {_MAX_DIGITS}"
     _inline_convert = "int({0})"
 
     def convert(self, value: str) -> int:
-        if not (value.isdigit() and value.isascii()):
+        if not (value.isdigit() and value.isascii()) or len(value) > _MAX_DIGITS:
             raise ValueError("not a number")
         return int(value)
 
@@ -150,7 +158,7 @@ class PathConverter(Converter[str]):
     """``<path:name>``: the rest of the path, slashes included (non-empty); last segment only."""
 
     regex = r".+"
-    weight = 1000
+    weight = GREEDY_WEIGHT
     _convert_checks = True
 
     def convert(self, value: str) -> str:
@@ -177,6 +185,11 @@ DEFAULT_CONVERTERS: Mapping[str, type[Converter[Any]]] = MappingProxyType(
 )
 
 
+def is_greedy(converter: Converter[Any] | type[Converter[Any]]) -> bool:
+    """Whether ``converter`` takes the rest of the path (``<path:...>``)."""
+    return converter.weight >= GREEDY_WEIGHT
+
+
 def output_type(cls: type[Converter[Any]]) -> Any:
     """The ``T`` of ``Converter[T]`` for ``cls`` (``object`` when it cannot be told).
 
@@ -199,11 +212,13 @@ def output_type(cls: type[Converter[Any]]) -> Any:
 
 __all__ = [
     "DEFAULT_CONVERTERS",
+    "GREEDY_WEIGHT",
     "Converter",
     "FloatConverter",
     "IntConverter",
     "PathConverter",
     "StringConverter",
     "UUIDConverter",
+    "is_greedy",
     "output_type",
 ]

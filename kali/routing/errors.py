@@ -12,8 +12,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ConfigurationError
 
-class RouteError(ValueError):
+
+class RouteError(ConfigurationError, ValueError):
     """Base class: a route, a converter or a URL cannot be used as written."""
 
 

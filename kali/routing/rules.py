@@ -17,51 +17,32 @@ segments, and ``url_for`` encodes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, TypeAlias
+from typing import Any, TypeAlias
 
-from ..typing import Handler, ResponseValue
-from .converters import Converter
+from ..typing import Handler, RouteHandler
+from .converters import Converter, is_greedy
 from .errors import RouteSyntaxError, UnknownConverterError, route_error
-
-if TYPE_CHECKING:
-    from ..request import Request
-
-#: What a route accepts: a callable taking the request first, then any
-#: parameters (path parameters by name, the rest from the query string), and
-#: returning a :data:`~kali.ResponseValue`.
-RouteHandler: TypeAlias = Callable[Concatenate["Request", ...], ResponseValue]
 
 #: HTTP methods a route may name (others are refused at registration).
 _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
 _PARAM = re.compile(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 
+@dataclass(frozen=True, slots=True, init=False)
 class Route:
-    """One entry of a route table: ``Route("/item/<int:id>", show, methods=["GET"])``.
+    """One entry of a route table: `Route("/item/<int:id>", show, methods=["GET"])`.
 
-    ``methods`` defaults to ``["GET"]`` (a GET route also answers HEAD).
-    ``name`` is what :meth:`App.url_for <kali.App.url_for>` accepts besides the
-    handler itself; it defaults to the handler's ``__name__``.
+    A declaration, frozen once made: the router compiles it into its own
+    [`Endpoint`][kali.routing.Endpoint] and never changes it. `methods` defaults to
+    `["GET"]` (a GET route also answers HEAD). `name` is what
+    [`App.url_for`][kali.App.url_for] accepts besides the handler itself; it
+    defaults to the handler's `__name__`.
     """
 
-    __slots__ = (
-        "_binder",
-        "_names",
-        "_params",
-        "_positional",
-        "_prefix",
-        "_segments",
-        "_static",
-        "handler",
-        "methods",
-        "name",
-        "path",
-    )
-
     path: str
-    handler: Handler | RouteHandler
+    handler: RouteHandler
     methods: tuple[str, ...]
     name: str
 
@@ -73,44 +54,45 @@ class Route:
         *,
         name: str | None = None,
     ) -> None:
-        self.path = path
-        self.handler = handler
         if isinstance(methods, str):
             methods = (methods,)
-        self.methods = tuple(dict.fromkeys(m.upper() for m in methods))
-        self.name = name if name is not None else _default_name(handler)
-        # Filled in by the App when the route is registered:
-        self._segments: tuple[Segment, ...] = ()
-        self._params: dict[str, Converter[Any]] = {}
-        self._names: tuple[str, ...] = ()  # parameter names, in the pattern's order
-        self._positional = False  # whether the values may be passed by position
-        self._binder: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
-        self._prefix: str | None = None  # mounts: the prefix to strip
-        self._static = False
-
-    @property
-    def is_mount(self) -> bool:
-        """Whether this entry is a :class:`Mount`."""
-        return self._prefix is not None
+        methods = tuple(dict.fromkeys(m.upper() if isinstance(m, str) else m for m in methods))
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "handler", handler)
+        set_field(self, "methods", methods)
+        set_field(self, "name", name if name is not None else _default_name(handler))
 
     def __repr__(self) -> str:
         return f"Route({self.path!r}, {self.name}, methods={list(self.methods)!r})"
 
 
-class Mount(Route):
-    """A table entry that hands every request under ``prefix`` to ``handler``.
+@dataclass(frozen=True, slots=True, init=False)
+class Mount:
+    """A table entry that hands every request under `path` (a prefix) to `handler`.
 
-    ``handler`` is any handler (another :class:`~kali.App`, a static-files
-    handler...). It receives :meth:`Request.mounted <kali.Request.mounted>`:
-    ``path`` is what follows the prefix (at least ``"/"``) and ``root_path``
-    grows by the prefix.
+    `handler` is any handler (another [`App`][kali.App], a static-files handler...).
+    It receives [`Request.mounted`][kali.Request.mounted]: `path` is what follows
+    the prefix (at least `"/"`) and `root_path` grows by the prefix.
     """
 
-    __slots__ = ()
+    path: str
+    handler: Handler
+    name: str
 
-    def __init__(self, prefix: str, handler: Handler, *, name: str | None = None) -> None:
-        super().__init__(prefix, handler, ("*",), name=name)
-        self._prefix = prefix
+    def __init__(self, path: str, handler: Handler, *, name: str | None = None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "path", path)
+        set_field(self, "handler", handler)
+        set_field(self, "name", name if name is not None else _default_name(handler))
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """`("*",)`: a mount takes every method."""
+        return ("*",)
+
+    def __repr__(self) -> str:
+        return f"Mount({self.path!r}, {self.name})"
 
 
 def _default_name(handler: object) -> str:
@@ -204,9 +186,7 @@ def parse_pattern(
                     f"malformed parameter in segment {raw!r}",
                     "write parameters as <name> or <converter:name>, with identifier names",
                 )
-        is_path = any(
-            isinstance(p, Param) and converters[p.converter].weight >= 1000 for p in parts
-        )
+        is_path = any(isinstance(p, Param) and is_greedy(converters[p.converter]) for p in parts)
         if is_path and (len(parts) != 1 or not last):
             raise fail(
                 "a <path:...> parameter must be the whole last segment",
@@ -247,7 +227,6 @@ __all__ = [
     "Mount",
     "Param",
     "Route",
-    "RouteHandler",
     "Segment",
     "check_methods",
     "param_names",

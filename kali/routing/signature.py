@@ -1,9 +1,15 @@
 """Reading a handler's signature at registration: which arguments come from
-the path, which from the query string, and how each query value is converted.
+the path, which from the query string or the form body, and how each value is
+converted.
 
 The check runs once per route, when it is registered; what it returns (a
 *binder*) is all that runs per request, and it is ``None`` when the handler
-takes nothing from the query string.
+takes nothing but path parameters.
+
+Where a value comes from: a path parameter from the path; any other parameter
+from the query string, or, on a route that takes POST, PUT, PATCH or DELETE
+and for a request whose body is a form, from the form — a form field wins over
+a query parameter of the same name.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import HTTPError
+from ..request import Request
 from .converters import Converter, output_type
+from .endpoint import Binder
 from .errors import SignatureMismatchError, route_error
 
-#: A binder adds query-string arguments to the path parameters of a match.
-Binder = Callable[[Any, dict[str, Any]], dict[str, Any]]
+#: Methods whose requests may carry a form that handler parameters are read from.
+FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _UNRESOLVED: Any = object()
 _MISSING: Any = object()
@@ -237,12 +245,18 @@ def analyse(
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
         inspect.Parameter.VAR_POSITIONAL,
     )
-    if not params or params[0].kind not in first_kinds:
-        raise fail(
-            "the handler does not take the request as its first argument",
-            "define it as def handler(request: Request, ...)",
-        )
     hints = _hints(handler, sig, {} if cache is None else cache)
+    if not params or params[0].kind not in first_kinds or _not_a_request(params[0], hints):
+        shown = ", ".join(
+            f"{name}: {_type_name(output_type(type(conv)))}" for name, conv in path_params.items()
+        )
+        raise fail(
+            "the first parameter of a handler must be the request: kali calls "
+            "handler(request, ...)"
+            + (f", but the first one is {params[0].name!r}" if params else ""),
+            f"define it as def {getattr(handler, '__name__', 'handler')}"
+            f"(request: Request{', ' + shown if shown else ''})",
+        )
     query: list[_QueryParam] = []
     taken: set[str] = set()
     var_keyword = False
@@ -279,6 +293,7 @@ def analyse(
         if spec is None:
             raise fail(
                 f"the parameter {name!r} is not in the path, so it would be read from the "
+                f"{'form or the ' if any(m in FORM_METHODS for m in methods) else ''}"
                 f"query string, but {why}",
                 "use str, int, float, bool, an Enum, a Literal of strings, list[...] of "
                 "those or X | None, or add it to the path",
@@ -299,18 +314,35 @@ def analyse(
     )
     if not query and not var_keyword:
         return None, positional
-    return _make_binder(tuple(query), var_keyword), positional
+    form = any(method in FORM_METHODS for method in methods)
+    return _make_binder(tuple(query), var_keyword, form), positional
 
 
-def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool) -> Binder:
+def _not_a_request(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
+    """Whether the first parameter is annotated with a type a request is not."""
+    annotation = hints.get(param.name, inspect.Parameter.empty)
+    if annotation in (inspect.Parameter.empty, _UNRESOLVED, Any, object):
+        return False
+    annotation, _optional = _unwrap_optional(annotation)
+    return isinstance(annotation, type) and not issubclass(Request, annotation)
+
+
+def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool, form: bool) -> Binder:
     named = frozenset(spec.name for spec in specs)
 
-    def bind(request: Any, params: dict[str, Any]) -> dict[str, Any]:
+    def bind(request: Request, params: dict[str, Any]) -> dict[str, Any]:
         query = request.query
+        fields = request.form if form and request.has_form else None
         for spec in specs:
             name = spec.name
+            where = "query parameter"
             if spec.many:
-                texts = [t for t in query.get_all(name) if t or spec.text]
+                texts = fields.get_all(name) if fields is not None else []
+                if texts:
+                    where = "form field"
+                else:
+                    texts = query.get_all(name)
+                texts = [t for t in texts if t or spec.text]
                 if not texts:
                     default = spec.default
                     params[name] = list(default) if isinstance(default, tuple) else default
@@ -319,22 +351,30 @@ def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool) -> Binder:
                     params[name] = [spec.parse(t) for t in texts]
                 except ValueError:
                     bad = next(t for t in texts if _rejects(spec.parse, t))
-                    raise _bad_value(spec, bad) from None
+                    raise _bad_value(spec, bad, where) from None
                 continue
-            text = query.get(name)
+            text = fields.get(name) if fields is not None else None
+            if text is None:
+                text = query.get(name)
+            else:
+                where = "form field"
             if text is None or (not text and not spec.text):
                 if spec.required:
+                    if form:
+                        raise HTTPError(400, f"Missing form field or query parameter {name!r}")
                     raise HTTPError(400, f"Missing query parameter {name!r}")
                 params[name] = spec.default
                 continue
             try:
                 params[name] = spec.parse(text)
             except ValueError:
-                raise _bad_value(spec, text) from None
+                raise _bad_value(spec, text, where) from None
         if var_keyword:
-            for key in query:
-                if key not in named and key not in params:
-                    params[key] = query[key]
+            for source in (fields, query):
+                if source is not None:
+                    for key in source:
+                        if key not in named and key not in params:
+                            params[key] = source[key]
         return params
 
     return bind
@@ -348,9 +388,11 @@ def _rejects(parse: Callable[[str], Any], text: str) -> bool:
     return False
 
 
-def _bad_value(spec: _QueryParam, text: str) -> HTTPError:
+def _bad_value(spec: _QueryParam, text: str, where: str) -> HTTPError:
     shown = text if len(text) <= 40 else text[:37] + "..."
-    return HTTPError(400, f"Query parameter {spec.name!r} must be {spec.expected}, not {shown!r}")
+    return HTTPError(
+        400, f"{where.capitalize()} {spec.name!r} must be {spec.expected}, not {shown!r}"
+    )
 
 
-__all__ = ["Binder", "analyse"]
+__all__ = ["FORM_METHODS", "analyse"]

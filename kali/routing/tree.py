@@ -24,41 +24,21 @@ walk is what :meth:`App.allowed_methods` uses.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import unquote
 
-from .converters import Converter
+from .converters import Converter, is_greedy
+from .endpoint import Endpoint, Match
 from .errors import DuplicateRouteError, route_error, where
-from .rules import Param, Route, Segment
+from .rules import Param, Segment
+
+_serial = itertools.count()
 
 # Edge kinds, in priority order.
 MIXED, PARAM, PATH, REST = 0, 1, 2, 3
-
-
-class Match(NamedTuple):
-    """What :meth:`App.match <kali.App.match>` returns for a matching request.
-
-    A named tuple ``(handler, route, values)``; :attr:`params` gives the
-    values by name. Building the dict only when it is asked for keeps the
-    matcher fast; the app passes ``values`` to the handler directly.
-    """
-
-    #: The handler registered for the route (for a mount, the mounted handler).
-    handler: Callable[..., Any]
-    #: The :class:`Route` (or :class:`Mount`) that matched.
-    route: Route
-    #: The converted path parameters, in the pattern's order.
-    values: tuple[Any, ...]
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """Path parameters by name, converted: ``{"id": 3}`` (a new dict each time)."""
-        return dict(zip(self.route._names, self.values, strict=True))
-
-    def __repr__(self) -> str:
-        return f"Match(handler={self.handler!r}, params={self.params!r}, route={self.route!r})"
 
 
 class Edge:
@@ -89,7 +69,7 @@ class Node:
     def __init__(self) -> None:
         self.static: dict[str, Node] = {}
         self.edges: list[Edge] = []
-        self.leaf: dict[str, Route] = {}
+        self.leaf: dict[str, Endpoint] = {}
 
     def walk(self) -> Iterator[Node]:
         """This node and every node below it."""
@@ -104,7 +84,7 @@ class Node:
 
 
 def _segment_parser(
-    segment: Segment, converters: dict[str, Converter[Any]]
+    segment: Segment, converters: Mapping[str, Converter[Any]]
 ) -> tuple[
     int, tuple[Any, ...], tuple[int, int, int], re.Pattern[str] | None, tuple[Converter[Any], ...]
 ]:
@@ -113,7 +93,7 @@ def _segment_parser(
     convs = tuple(converters[p.name] for p in params)
     if len(segment) == 1:
         converter = convs[0]
-        kind = PATH if converter.weight >= 1000 else PARAM
+        kind = PATH if is_greedy(converter) else PARAM
         return kind, (kind, type(converter)), (kind, converter.weight, 0), None, convs
     regex = "".join(
         f"({converters[p.name].regex})" if isinstance(p, Param) else re.escape(p) for p in segment
@@ -160,47 +140,40 @@ def _make_parse(edge: Edge) -> Callable[[str], tuple[Any, ...] | None]:
     return parse_param
 
 
-def insert(
-    root: Node,
-    route: Route,
-    segments: tuple[Segment, ...],
-    converters: dict[str, Converter[Any]],
-    methods: tuple[str, ...],
-    *,
-    counter: list[int],
-) -> None:
-    """Add ``route`` under ``root`` for ``methods``; a duplicate raises DuplicateRouteError.
+def insert(root: Node, endpoint: Endpoint) -> None:
+    """Add ``endpoint`` under ``root``; a duplicate raises DuplicateRouteError.
 
-    ``converters`` maps each parameter name of the route to its converter.
-    A mount (``methods == ("*",)``) adds a leaf at its prefix and a REST edge.
+    A mount adds a leaf at its prefix and a REST edge below it.
     """
     node = root
-    for segment in segments:
+    converters = endpoint.params
+    for segment in endpoint.segments:
         if len(segment) == 1 and isinstance(segment[0], str):
             node = node.static.setdefault(segment[0], Node())
             continue
         kind, key, order, regex, convs = _segment_parser(segment, converters)
-        node = _edge(node, kind, key, order, counter, regex, convs).child
+        node = _edge(node, kind, key, order, regex, convs).child
     targets = [node]
-    if route.is_mount:
-        rest = _edge(node, REST, (REST,), (REST, 0, 0), counter, None, ())
+    if endpoint.is_mount:
+        rest = _edge(node, REST, (REST,), (REST, 0, 0), None, ())
         targets.append(rest.child)
+    methods = endpoint.methods
     for target in targets:
         for method in methods:
             other = target.leaf.get(method)
             if other is not None:
                 raise route_error(
                     DuplicateRouteError,
-                    f"this route can never be told apart from {other.path!r} "
+                    f"this route can never be told apart from {other.route.path!r} "
                     f"(handler {where(other.handler)}): same method {method}, same pattern",
-                    pattern=route.path,
-                    handler=route.handler,
+                    pattern=endpoint.route.path,
+                    handler=endpoint.handler,
                     methods=methods,
                     fix="remove one of them, or change its pattern or methods",
                 )
     for target in targets:
         for method in methods:
-            target.leaf[method] = route
+            target.leaf[method] = endpoint
 
 
 def _edge(
@@ -208,15 +181,14 @@ def _edge(
     kind: int,
     key: tuple[Any, ...],
     order: tuple[int, int, int],
-    counter: list[int],
     regex: re.Pattern[str] | None,
     convs: tuple[Converter[Any], ...],
 ) -> Edge:
     for edge in node.edges:
         if edge.key == key:
             return edge
-    counter[0] += 1
-    edge = Edge(kind, key, (order[0], order[1], counter[0]))
+    # Edges are ordered by kind, then weight, then by when they were first made.
+    edge = Edge(kind, key, (order[0], order[1], next(_serial)))
     edge.regex = regex
     edge.converters = convs
     if kind != REST:
@@ -258,13 +230,13 @@ def lookup(root: Node, method: str, path: str) -> Match | None:
     found = _walk(root, segments, 1, (), method)
     if found is None:
         return None
-    route, values = found
-    return Match(route.handler, route, values)
+    endpoint, values = found
+    return Match(endpoint.handler, endpoint, values)
 
 
 def _walk(
     node: Node, segs: list[str], i: int, values: tuple[Any, ...], method: str
-) -> tuple[Route, tuple[Any, ...]] | None:
+) -> tuple[Endpoint, tuple[Any, ...]] | None:
     if i == len(segs):
         route = node.leaf.get(method) or node.leaf.get("*")
         return None if route is None else (route, values)
@@ -324,7 +296,6 @@ def _collect(node: Node, segs: list[str], i: int, out: set[str]) -> None:
 
 __all__ = [
     "Edge",
-    "Match",
     "Node",
     "allowed",
     "finish",

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .converters import Converter
+from .converters import Converter, is_greedy
+from .endpoint import Endpoint
 from .errors import BuildError, where
-from .rules import Param, Route
+from .rules import Param
 from .tree import trusts_convert
 
 #: Characters left as they are in a path segment (RFC 3986 pchar, minus "/").
@@ -17,20 +18,20 @@ SEGMENT_SAFE = "!$&'()*+,;=:@"
 _PATH_SAFE = SEGMENT_SAFE + "/"
 
 
-def build_path(route: Route, values: Mapping[str, Any]) -> str:
+def build_path(route: Endpoint, values: Mapping[str, Any]) -> str:
     """The path of ``route`` with ``values`` converted and percent-encoded.
 
     Every parameter of the route must be in ``values``. Raises
     :class:`BuildError` naming the parameter when a value is rejected.
     """
     out: list[str] = []
-    for segment in route._segments:
+    for segment in route.segments:
         texts: list[str] = []
         for part in segment:
             if isinstance(part, str):
                 texts.append(part)
                 continue
-            converter = route._params[part.name]
+            converter = route.params[part.name]
             value = values[part.name]
             try:
                 text = converter.to_url(value)
@@ -38,8 +39,7 @@ def build_path(route: Route, values: Mapping[str, Any]) -> str:
                 raise _rejected(route, part, value, str(exc) or type(exc).__name__) from None
             if not isinstance(text, str):
                 raise _rejected(route, part, value, f"to_url returned {type(text).__name__}")
-            is_path = converter.weight >= 1000
-            if is_path:
+            if is_greedy(converter):
                 pieces = text.split("/")
                 if any(p in ("", ".", "..") for p in pieces[:-1]) or pieces[-1] in (".", ".."):
                     raise _rejected(
@@ -59,7 +59,7 @@ def build_path(route: Route, values: Mapping[str, Any]) -> str:
                     safe=_PATH_SAFE
                     if len(segment) == 1
                     and isinstance(segment[0], Param)
-                    and route._params[segment[0].name].weight >= 1000
+                    and is_greedy(route.params[segment[0].name])
                     else SEGMENT_SAFE,
                 )
                 for t in texts
@@ -80,7 +80,7 @@ def _reads_back(converter: Converter[Any], text: str) -> bool:
 
 
 def _check_mixed(
-    route: Route, segment: tuple[str | Param, ...], texts: list[str], values: Mapping[str, Any]
+    route: Endpoint, segment: tuple[str | Param, ...], texts: list[str], values: Mapping[str, Any]
 ) -> None:
     """Raise BuildError unless matching the built segment gives back the given values.
 
@@ -90,33 +90,32 @@ def _check_mixed(
     params = [p for p in segment if isinstance(p, Param)]
     names = ", ".join(p.name for p in params)
     regex = "".join(
-        f"({route._params[p.name].regex})" if isinstance(p, Param) else re.escape(p)
-        for p in segment
+        f"({route.params[p.name].regex})" if isinstance(p, Param) else re.escape(p) for p in segment
     )
     text = "".join(texts)
     found = re.fullmatch(regex, text)
     if found is None:
         raise BuildError(
-            f"cannot build {route.path!r}: the values of {names} give the segment "
+            f"cannot build {route.pattern!r}: the values of {names} give the segment "
             f"{text!r}, which the pattern would not match back"
         )
     for param, group in zip(params, found.groups(), strict=True):
         try:
-            same = route._params[param.name].convert(group) == values[param.name]
+            same = route.params[param.name].convert(group) == values[param.name]
         except ValueError:
             same = False
         if not same:
             given = ", ".join(f"{p.name}={values[p.name]!r}" for p in params)
             raise BuildError(
-                f"cannot build {route.path!r}: the values {given} give the segment "
+                f"cannot build {route.pattern!r}: the values {given} give the segment "
                 f"{text!r}, which matches back with {param.name}={group!r}; the URL would "
                 f"reach the handler with other values of {names}"
             )
 
 
-def _rejected(route: Route, part: Param, value: Any, why: str) -> BuildError:
+def _rejected(route: Endpoint, part: Param, value: Any, why: str) -> BuildError:
     return BuildError(
-        f"cannot build {route.path!r} (handler {where(route.handler)}): the value {value!r} "
+        f"cannot build {route.pattern!r} (handler {where(route.handler)}): the value {value!r} "
         f"of parameter {part.name!r} is rejected by the {part.converter} converter: {why}"
     )
 
@@ -140,24 +139,24 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def choose(candidates: Iterable[Route], given: Mapping[str, Any], target: str) -> Route:
+def choose(candidates: Iterable[Endpoint], given: Mapping[str, Any], target: str) -> Endpoint:
     """The first candidate whose parameters are all in ``given`` (or a BuildError)."""
     routes = list(candidates)
     for route in routes:
-        if all(name in given for name in route._params):
+        if all(name in given for name in route.params):
             return route
     route = routes[0]
-    missing = [name for name in route._params if name not in given]
+    missing = [name for name in route.params if name not in given]
     where_ = f"(handler {where(route.handler)})"
     if len(routes) == 1:
         raise BuildError(
-            f"cannot build a URL for {target}: route {route.path!r} {where_} needs the "
+            f"cannot build a URL for {target}: route {route.pattern!r} {where_} needs the "
             f"parameter {missing[0]!r}, which was not given"
         )
-    options = "; ".join(f"{r.path!r} needs {sorted(r._params) or 'nothing'}" for r in routes)
+    options = "; ".join(f"{r.pattern!r} needs {sorted(r.params) or 'nothing'}" for r in routes)
     raise BuildError(
         f"cannot build a URL for {target}: no route has all its parameters given "
-        f"(missing {missing[0]!r} for {route.path!r}); routes: {options}"
+        f"(missing {missing[0]!r} for {route.pattern!r}); routes: {options}"
     )
 
 

@@ -520,7 +520,7 @@ def test_allowed_methods() -> None:
 def test_routes_property() -> None:
     paths = [route.path for route in app.routes]
     assert paths[:3] == ["/", "/item/<int:id>", "/item/<int:id>"]
-    assert any(route.is_mount and route.path == "/admin" for route in app.routes)
+    assert any(isinstance(route, Mount) and route.path == "/admin" for route in app.routes)
 
 
 def test_handlers_stay_plain_functions() -> None:
@@ -529,15 +529,16 @@ def test_handlers_stay_plain_functions() -> None:
 
 
 def test_run_compiles_then_serves(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kali.app as app_module
+    import kali.server
+    from kali import ServerOptions
 
     seen: dict[str, object] = {}
 
-    def fake_serve(handler: object, **options: object) -> None:
+    def fake_serve(handler: object, options: ServerOptions, **rest: object) -> None:
         seen["compiled"] = "compiled" in repr(handler)
-        seen.update(options)
+        seen.update(port=options.port, debug=options.debug, open_browser=options.open_browser)
 
-    monkeypatch.setattr(app_module, "serve_http", fake_serve)
+    monkeypatch.setattr(kali.server, "serve_http", fake_serve)
     local = App()
 
     @local.get("/")
@@ -547,6 +548,7 @@ def test_run_compiles_then_serves(monkeypatch: pytest.MonkeyPatch) -> None:
     local.run(port=0, open_browser=False, debug=True)
     assert seen["compiled"] is True
     assert seen["port"] == 0 and seen["debug"] is True and seen["open_browser"] is False
+    assert local.debug is True  # debug=True sets the app's own flag too
 
 
 def test_handler_exceptions_propagate_to_the_server_layer() -> None:

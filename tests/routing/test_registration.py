@@ -151,7 +151,7 @@ def test_handler_without_request() -> None:
     app = App()
     with pytest.raises(SignatureMismatchError) as exc:
         app.add_route("/", no_request)  # type: ignore[arg-type]
-    check(exc, no_request, "first argument")
+    check(exc, no_request, "first parameter of a handler must be the request")
 
 
 def test_star_args_and_positional_only() -> None:

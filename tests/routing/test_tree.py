@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kali import Request
 from kali.app import App
-from kali.routing import Converter, Route, compiler, tree
+from kali.routing import Converter, Route, compiler
 
 # A copy of ../shared/bench/routes (see data/README.md), so the check runs in any clone.
 ROUTES = Path(__file__).resolve().parent / "data"
@@ -37,9 +37,9 @@ def build(*specs: tuple[str, str]) -> App:
 def found(app: App, method: str, path: str) -> tuple[int, dict[str, Any]] | None:
     result = app.match(method, path)
     if result is None:
-        assert tree.lookup(app._root, method, path) is None
+        assert app.router.lookup(method, path) is None
         return None
-    reference = tree.lookup(app._root, method, path)
+    reference = app.router.lookup(method, path)
     assert reference == result, (path, reference, result)
     return result.handler.index, result.params  # type: ignore[attr-defined]
 
@@ -275,7 +275,7 @@ def test_generated_matcher_agrees_with_reference(
     for segments in paths:
         path = "/" + "/".join(segments)
         for method in ("GET", "POST", "HEAD", "PUT"):
-            assert app.match(method, path) == tree.lookup(app._root, method, path), path
+            assert app.match(method, path) == app.router.lookup(method, path), path
 
 
 # -- the standard route sets ---------------------------------------------------------

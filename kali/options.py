@@ -1,0 +1,120 @@
+"""The server's options, spelled once: [`ServerOptions`][kali.ServerOptions].
+
+[`serve_http`][kali.serve_http], [`Server`][kali.Server] and
+[`App.run`][kali.App.run] all take the same options — as keyword arguments
+(`app.run(port=0, debug=True)`) or as one `ServerOptions` object — so every option
+is reachable from each, and mypy checks the keywords.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypedDict, cast
+
+from .errors import ConfigurationError
+from .pipeline import SECURITY_HEADERS
+from .protocol import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-connection deadlines, in seconds. None of them delays anyone else."""
+
+    #: A connection with no request under way (a keep-alive or preconnect) is closed after this.
+    idle: float = 75.0
+    #: From the first byte of a request to the end of its head: 408 beyond it.
+    head: float = 30.0
+    #: Longest pause while receiving a body, or while the client reads the response.
+    progress: float = 30.0
+    #: Slowest body upload accepted, in bytes a second, on average since its head:
+    #: a body trickled more slowly gets a 408, however often its bytes arrive.
+    body_rate: float = 16 * 1024
+    #: On shutdown, how long in-flight responses may take to finish.
+    shutdown_grace: float = 5.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """How a server binds, limits and protects itself.
+
+    Every field can be given as a keyword to `serve_http`, `Server` and `App.run`.
+    """
+
+    #: The address to bind. Keep the default for a desktop app: only this
+    #: computer can connect.
+    address: str = "127.0.0.1"
+    #: The port; `0` picks a free one (the URL printed at start says which).
+    port: int = 8080
+    #: Open a browser on the URL once the server listens (only where there is a display).
+    open_browser: bool = True
+    #: Show tracebacks in 500 pages for exceptions that reach the server. An
+    #: [`App`][kali.App] renders its own error pages: see `App(debug=...)`.
+    debug: bool = False
+    #: Size limits of requests (see [`Limits`][kali.Limits]).
+    limits: Limits = DEFAULT_LIMITS
+    #: Per-connection deadlines (see [`Timeouts`][kali.Timeouts]).
+    timeouts: Timeouts = DEFAULT_TIMEOUTS
+    #: Most connections open at once. When full, the oldest idle connection, else
+    #: the slowest unfinished one, is closed to make room.
+    max_connections: int = 1000
+    #: Log one line per request (method, target, status, milliseconds) to `kali.access`.
+    access_log: bool = True
+    #: Names accepted in the Host header; `None`: loopback names when bound to a
+    #: loopback address, any name otherwise (see `docs/security.md`).
+    allowed_hosts: tuple[str, ...] | None = None
+    #: Fields added to every response that does not set them; `{}` sends none.
+    security_headers: Mapping[str, str] = field(default_factory=lambda: dict(SECURITY_HEADERS))
+
+    def __post_init__(self) -> None:
+        if isinstance(self.port, bool) or not isinstance(self.port, int):
+            raise ConfigurationError(f"the port must be an int, not {self.port!r}")
+        if not 0 <= self.port <= 65535:
+            raise ConfigurationError(
+                f"the port must be from 0 to 65535 (0 picks a free one), not {self.port}"
+            )
+        if self.max_connections < 1:
+            raise ConfigurationError("max_connections must be at least 1")
+        # Any iterable of names is accepted (ServerSettings says so), kept as a tuple.
+        hosts = cast("Iterable[str] | None", self.allowed_hosts)
+        if hosts is not None and not isinstance(hosts, tuple):
+            if isinstance(hosts, str):
+                raise ConfigurationError(
+                    f"allowed_hosts is a list of names, not the string {hosts!r}: "
+                    f"write allowed_hosts=[{hosts!r}]"
+                )
+            object.__setattr__(self, "allowed_hosts", tuple(hosts))
+
+    def replace(self, **changes: object) -> ServerOptions:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+class ServerSettings(TypedDict, total=False):
+    """The fields of [`ServerOptions`][kali.ServerOptions] as keyword arguments
+    (for `**options: Unpack[ServerSettings]`). A test checks the two agree."""
+
+    address: str
+    port: int
+    open_browser: bool
+    debug: bool
+    limits: Limits
+    timeouts: Timeouts
+    max_connections: int
+    access_log: bool
+    allowed_hosts: Iterable[str] | None
+    security_headers: Mapping[str, str]
+
+
+def make_options(options: ServerOptions | None, settings: ServerSettings) -> ServerOptions:
+    """`options` (or the defaults) with the keyword `settings` applied."""
+    if options is None:
+        return ServerOptions(**settings)  # type: ignore[arg-type]
+    return options.replace(**settings) if settings else options
+
+
+__all__ = ["DEFAULT_TIMEOUTS", "ServerOptions", "ServerSettings", "Timeouts", "make_options"]

@@ -1,0 +1,255 @@
+"""The one path every request takes, whatever carried it.
+
+The native server, the WSGI adapter and the test client each turn bytes (or an
+environ) into a [`Request`][kali.Request]; from there all three go through the
+same [`Pipeline`][kali.pipeline.Pipeline]:
+
+1. [`refuse`][kali.pipeline.Pipeline.refuse]: the checks against hostile pages
+   ([`kali.protection`][]), made on the head alone, before the body is read;
+2. [`respond`][kali.pipeline.Pipeline.respond]: the handler is called, its return
+   value becomes a [`Response`][kali.Response], an [`HTTPError`][kali.HTTPError]
+   its error page, and any other exception is logged and becomes a 500;
+3. [`serve`][kali.pipeline.Pipeline.serve]: the response is framed for the wire,
+   with the default security headers.
+
+So none of them can skip the protection, and all three answer alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from typing import Final
+
+from ._wire import HeaderBlock, Prepared, frame, frame_plain
+from .errors import HTTPError
+from .protection import SAFE_METHODS, Guard
+from .protocol import RequestHead
+from .request import Request
+from .response import HTML, Response, ResponseHeaders
+from .templating.markup import escape
+from .typing import Handler, ResponseValue
+
+log = logging.getLogger("kali")
+
+#: Sent with every response unless it sets the same field (see `docs/security.md`):
+#: no framing by other pages (clickjacking), no content sniffing, no full URLs in
+#: the Referer sent to other sites.
+SECURITY_HEADERS: Final[Mapping[str, str]] = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+_sink: ContextVar[list[BaseException] | None] = ContextVar("kali_exceptions", default=None)
+
+
+def to_response(value: ResponseValue) -> Response:
+    """Turn what a handler returned into a [`Response`][kali.Response].
+
+    `str`, `bytes` and iolists become a 200 `text/html; charset=utf-8` response.
+    Anything else is a programming error, reported with its type.
+    """
+    kind = type(value)
+    if kind is Response:
+        return value  # type: ignore[return-value]
+    if kind is str or kind is list or kind is bytes or kind is tuple:
+        return Response(value)  # type: ignore[arg-type]
+    if isinstance(value, Response):
+        return value
+    if isinstance(value, (str, bytes, list, tuple)):
+        return Response(value)
+    raise TypeError(
+        f"a handler must return a Response, str, bytes or an iolist, not {kind.__name__}"
+        + (" (did it forget to return?)" if value is None else "")
+    )
+
+
+def error_page(exc: HTTPError) -> Response:
+    """kali's own page for an [`HTTPError`][kali.HTTPError]: "404 Not Found" and
+    the message, with the error's headers (`Allow` on a 405)."""
+    response = Response.status_page(exc.status, exc.message)
+    for name, value in exc.headers:
+        response.headers.add(name, value)
+    return response
+
+
+def exception_page(exc: BaseException) -> Response:
+    """A 500 page with the traceback: for debug mode only, never in production."""
+    text = "".join(traceback.format_exception(exc))
+    body = [
+        "<!doctype html>\n<html><head><meta charset=utf-8><title>500 Internal Server Error"
+        "</title><style>body{font-family:sans-serif;margin:2em}pre{background:#f4f4f4;"
+        "padding:1em;overflow:auto}</style></head>\n<body><h1>500 Internal Server Error</h1>\n"
+        "<p>The handler raised an exception (shown because debug is on).</p>\n<pre>",
+        escape(text),
+        "</pre></body></html>\n",
+    ]
+    return Response(body, 500, content_type=HTML)
+
+
+def report_exception(request: Request, exc: BaseException) -> None:
+    """Log an exception a handler did not expect, with its traceback.
+
+    Inside [`capture_exceptions`][kali.pipeline.capture_exceptions] (as the test
+    client uses it) the exception is also collected, so a test can re-raise it.
+    """
+    log.error("Error while handling %s %s", request.method, request.target, exc_info=exc)
+    sink = _sink.get()
+    if sink is not None:
+        sink.append(exc)
+
+
+@contextlib.contextmanager
+def capture_exceptions() -> Iterator[list[BaseException]]:
+    """Collect the exceptions [`report_exception`][kali.pipeline.report_exception]
+    reports in this context, in order."""
+    caught: list[BaseException] = []
+    token = _sink.set(caught)
+    try:
+        yield caught
+    finally:
+        _sink.reset(token)
+
+
+class Pipeline:
+    """The checks, the call and the framing for one handler.
+
+    Args:
+        handler: what to call for each request (an [`App`][kali.App] or any handler).
+        guard: the Host and cross-site checks ([`Guard`][kali.protection.Guard]).
+        debug: show the traceback in the 500 page of an exception that reaches the
+            pipeline (an `App` renders its own error pages; see `App.debug`).
+        security_headers: fields added to every response that does not set them;
+            `{}` sends none. Defaults to [`SECURITY_HEADERS`][kali.pipeline.SECURITY_HEADERS].
+    """
+
+    __slots__ = ("debug", "defaults", "guard", "handler")
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        guard: Guard,
+        debug: bool = False,
+        security_headers: Mapping[str, str] = SECURITY_HEADERS,
+    ) -> None:
+        self.handler = handler
+        self.guard = guard
+        self.debug = debug
+        self.defaults = HeaderBlock(dict(ResponseHeaders(security_headers)))
+
+    def refuse(
+        self,
+        method: str,
+        host: str | None,
+        origin: str | None = None,
+        fetch_site: str | None = None,
+    ) -> Response | None:
+        """The 403 for a request the guard refuses (decided on its head), or `None`."""
+        why = self.guard.refuse(method, host, origin, fetch_site)
+        return None if why is None else Response.status_page(403, why)
+
+    def refuse_head(self, head: RequestHead) -> Response | None:
+        """[`refuse`][kali.pipeline.Pipeline.refuse] for a parsed head."""
+        method = head.method
+        if method in SAFE_METHODS:
+            why = self.guard.refuse(method, head.host)
+        else:
+            origin = site = None
+            for name, value in head.headers:
+                if name == "origin":
+                    origin = value
+                elif name == "sec-fetch-site":
+                    site = value
+            why = self.guard.refuse(method, head.host, origin, site)
+        return None if why is None else Response.status_page(403, why)
+
+    def respond(self, request: Request) -> Response:
+        """Call the handler and return its response; never raises an `Exception`.
+
+        The request's temporary files are closed afterwards.
+        """
+        try:
+            return to_response(self.handler(request))
+        except HTTPError as exc:
+            return error_page(exc)
+        except Exception as exc:
+            return self._crashed(request, exc)
+        finally:
+            request.close()
+
+    def serve(self, request: Request, keep_alive: bool) -> tuple[Prepared, bool]:
+        """Respond to `request` and frame the response; also say whether it asked
+        the server to shut down.
+
+        A response that cannot be framed (an iolist with a foreign leaf, say) is
+        logged and replaced by a 500.
+        """
+        try:
+            value = self.handler(request)
+            kind = type(value)
+            if (kind is bytes or kind is str) and request.method != "HEAD":
+                body: bytes = value if kind is bytes else value.encode()  # type: ignore[assignment, union-attr]
+                return frame_plain(
+                    body,
+                    http_version=request.http_version,
+                    keep_alive=keep_alive,
+                    defaults=self.defaults,
+                ), False
+            response = to_response(value)
+        except HTTPError as exc:
+            response = error_page(exc)
+        except Exception as exc:
+            response = self._crashed(request, exc)
+        finally:
+            request.close()
+        method = request.method
+        try:
+            prepared = frame(
+                response,
+                method=method,
+                http_version=request.http_version,
+                keep_alive=keep_alive and not response.shut_down,
+                defaults=self.defaults,
+            )
+        except Exception as exc:
+            report_exception(request, exc)
+            response = Response.status_page(500)
+            prepared = frame(
+                response,
+                method=method,
+                http_version=request.http_version,
+                keep_alive=False,
+                defaults=self.defaults,
+            )
+        return prepared, response.shut_down
+
+    def frame_refusal(self, response: Response, method: str, http_version: str) -> Prepared:
+        """Frame a response made before any handler ran (a 403); the connection closes."""
+        return frame(
+            response,
+            method=method,
+            http_version=http_version,
+            keep_alive=False,
+            defaults=self.defaults,
+        )
+
+    def _crashed(self, request: Request, exc: Exception) -> Response:
+        report_exception(request, exc)
+        return exception_page(exc) if self.debug else Response.status_page(500)
+
+
+__all__ = [
+    "SECURITY_HEADERS",
+    "Pipeline",
+    "capture_exceptions",
+    "error_page",
+    "exception_page",
+    "report_exception",
+    "to_response",
+]
