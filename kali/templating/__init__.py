@@ -17,6 +17,7 @@ from .errors import TemplateNotFound as TemplateNotFound
 from .errors import TemplateRenderError as TemplateRenderError
 from .errors import TemplateSyntaxError as TemplateSyntaxError
 from .errors import UndefinedError as UndefinedError
+from .errors import UnsafeAttributeError as UnsafeAttributeError
 from .formatters import Formatter as Formatter
 from .formatters import Formatters as Formatters
 from .loader import TemplateFolder as TemplateFolder
@@ -45,6 +46,7 @@ __all__ = [
     "TemplateRenderError",
     "TemplateSyntaxError",
     "UndefinedError",
+    "UnsafeAttributeError",
     "escape",
     "iolist_to_str",
 ]

@@ -9,7 +9,11 @@ is chosen for speed (see ``benchmarks/bench_templates.py``):
   iteration, nested loops are joined (``_j([...])``) and ``{if}`` becomes ``a if c else b``, so an
   iteration is built by one expression with no ``append`` per value;
 * ``{.x}`` on its own appends the value as a nested node, so a page body placed in a layout is
-  never copied.
+  never copied;
+* ``x.name`` stays a plain attribute access unless ``name`` is one that the interpreter's
+  machinery has (``gi_frame``, ``f_globals``, ``replace``...: ``runtime.GUARDED_ATTRIBUTES``);
+  those become ``_ga(x, 'name')``, which refuses them on frames, code objects, generators and
+  the like. Attributes such as ``item.name`` therefore cost nothing extra.
 
 Context names are bound once, at the top, from the context dict: a missing name stays unbound,
 and using it raises ``UnboundLocalError`` on the line of the tag, which the template turns into
@@ -35,7 +39,7 @@ from .composer import Composition, Source
 from .errors import TemplateSyntaxError
 from .formatters import Formatter
 from .nodes import For, Group, If, Node, Output, Pos, Text
-from .runtime import SAFE_BUILTINS, namespace
+from .runtime import GUARDED_ATTRIBUTES, SAFE_BUILTINS, namespace
 
 __all__ = ["CompiledCode", "compile_nodes"]
 
@@ -119,6 +123,14 @@ class _Names(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id not in self.scope:
             self.compiler.free.add(node.id)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        value = self.visit(node.value)
+        if node.attr in GUARDED_ATTRIBUTES:
+            name = ast.Name(self.compiler.constant(node.attr), ast.Load())
+            return ast.Call(ast.Name("_ga", ast.Load()), [value, name], [])
+        node.value = value
         return node
 
 

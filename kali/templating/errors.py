@@ -6,6 +6,9 @@
   tag failed, and chains the original exception (``raise ... from exc``).
 * :class:`UndefinedError` is the render error for a name that was not passed to the template.
 * :class:`TemplateNotFound` is raised when a loader has no template of that name.
+* :class:`UnsafeAttributeError` is raised by the generated code when an expression reads an
+  attribute of the interpreter's machinery (a generator's ``gi_frame``, a frame's
+  ``f_globals``...); the template wraps it in a :class:`TemplateRenderError` naming the line.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ __all__ = [
     "TemplateRenderError",
     "TemplateSyntaxError",
     "UndefinedError",
+    "UnsafeAttributeError",
 ]
 
 
@@ -102,3 +106,13 @@ class UndefinedError(TemplateRenderError):
             line,
             source_line,
         )
+
+
+class UnsafeAttributeError(TemplateError):
+    """An expression read an attribute that templates may not reach.
+
+    Raised while rendering, for any attribute of a frame, code object, traceback, generator,
+    coroutine, async generator or cell, and for a class's ``mro``
+    (see ``kali.templating.runtime.checked_attribute``). A ``Template`` chains it as the
+    ``__cause__`` of a ``TemplateRenderError`` naming the template line.
+    """

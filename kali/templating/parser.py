@@ -7,6 +7,10 @@ reserved for the generated code and keep ``__class__`` and friends out of reach)
 attributes ``format`` and ``format_map``, whose replacement fields (``{0.__class__}``) would
 reach them anyway. Every mistake
 raises :class:`~kali.templating.TemplateSyntaxError` with the template name, line and column.
+
+This is the compile-time half of what an expression may reach; the render-time half (no
+attribute of a frame, code object, traceback, generator, coroutine or cell, wherever it came
+from) is ``runtime.checked_attribute``, which the compiler inserts for those attributes' names.
 """
 
 from __future__ import annotations

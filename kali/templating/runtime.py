@@ -15,6 +15,8 @@ the helpers below. Keeping the list short and explicit makes the generated code 
 ``_U``    :data:`UNDEFINED`, the value of a missing name in lenient mode
 ``_f_*``  the formatters the template uses (``{x:num}`` calls ``_f_num``)
 ``_b_*``  the safe builtins the template uses (``len``, ``range``...)
+``_ga``   ``checked_attribute``: ``x.name`` when ``name`` is one of
+          ``GUARDED_ATTRIBUTES`` (``x.replace``, ``x.gi_frame``...)
 ========  =============================================================
 
 and ``_KeyError`` (``KeyError``), caught while binding the context names: reserved like every
@@ -24,11 +26,31 @@ and ``_KeyError`` (``KeyError``), caught while binding the context names: reserv
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import (
+    AsyncGeneratorType,
+    CellType,
+    CodeType,
+    CoroutineType,
+    FrameType,
+    GeneratorType,
+    TracebackType,
+)
 
+from .errors import UnsafeAttributeError
 from .formatters import Formatter
 from .markup import Rendered, escape_value, raw_node, raw_value
 
-__all__ = ["SAFE_BUILTINS", "UNDEFINED", "Undefined", "format_escape", "format_raw", "namespace"]
+__all__ = [
+    "GUARDED_ATTRIBUTES",
+    "INTERNAL_TYPES",
+    "SAFE_BUILTINS",
+    "UNDEFINED",
+    "Undefined",
+    "checked_attribute",
+    "format_escape",
+    "format_raw",
+    "namespace",
+]
 
 #: Builtins a template may call without being passed them; a context variable of the same
 #: name takes precedence.
@@ -58,6 +80,66 @@ SAFE_BUILTINS: Mapping[str, object] = {
         zip,
     )
 }
+
+
+#: The interpreter's execution machinery: a frame holds its globals, builtins and locals and the
+#: frame that called it, a code object its bytecode and constants, a traceback its frames, a
+#: generator, coroutine or async generator its frame and code, a cell a closure's variable.
+#: None of their attributes is reachable from a template.
+INTERNAL_TYPES: tuple[type, ...] = (
+    FrameType,
+    CodeType,
+    TracebackType,
+    GeneratorType,
+    CoroutineType,
+    AsyncGeneratorType,
+    CellType,
+)
+
+#: Attributes of classes that a template may not read: ``mro`` lists a class's bases, up to
+#: ``object``.
+_TYPE_ATTRIBUTES = frozenset(name for name in dir(type) if not name.startswith("_"))
+
+#: Every attribute name without a leading ``_`` that an ``INTERNAL_TYPES`` type (or ``type``)
+#: has, read from the types themselves so that a new Python's additions are included:
+#: ``gi_frame``, ``f_globals``, ``tb_frame``, ``co_code``, ``cell_contents``, ``mro``, and a few
+#: ordinary names (``replace``, ``clear``, ``close``, ``send``, ``throw``). The compiler sends
+#: ``x.name`` through ``checked_attribute`` for these names only: every other attribute is a
+#: plain ``x.name``, which no internal type has, so the hot path pays nothing.
+GUARDED_ATTRIBUTES: frozenset[str] = frozenset(
+    name for kind in (*INTERNAL_TYPES, type) for name in dir(kind) if not name.startswith("_")
+)
+
+
+def checked_attribute(value: object, name: str) -> object:
+    """``value.name`` for a name in ``GUARDED_ATTRIBUTES``: refused on the interpreter's machinery.
+
+    Args:
+        value: the object whose attribute the template reads.
+        name: the attribute's name.
+
+    Returns:
+        The attribute, as ``getattr(value, name)`` gives it.
+
+    Raises:
+        UnsafeAttributeError: ``value`` is a frame, code object, traceback, generator,
+            coroutine, async generator or cell (any attribute), or a class (``mro``); or the
+            attribute found is itself one of those objects (a wrapper that forwards
+            ``gi_frame``).
+    """
+    if isinstance(value, INTERNAL_TYPES) or (isinstance(value, type) and name in _TYPE_ATTRIBUTES):
+        raise UnsafeAttributeError(
+            f"attribute {name!r} of a {type(value).__name__} is not reachable from a template: "
+            "frames, code objects, tracebacks, cells, the internals of generators and "
+            "coroutines, and a class's mro are refused"
+        )
+    found = getattr(value, name)
+    if isinstance(found, INTERNAL_TYPES):
+        raise UnsafeAttributeError(
+            f"attribute {name!r} of a {type(value).__name__} is a {type(found).__name__}, "
+            "which a template may not reach"
+        )
+    return found
 
 
 def format_escape(value: object, spec: str) -> str:
@@ -134,6 +216,7 @@ def namespace(formatters: Mapping[str, Formatter], builtins: list[str]) -> dict[
         "_j": "".join,
         "_R": Rendered,
         "_U": UNDEFINED,
+        "_ga": checked_attribute,
     }
     for name, function in formatters.items():
         ns[f"_f_{name}"] = function
