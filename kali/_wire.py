@@ -31,12 +31,14 @@ class HeaderBlock:
     """Header fields sent with every response unless the response sets its own
     (the security headers): their lines, written once."""
 
-    __slots__ = ("lines", "names", "pairs")
+    __slots__ = ("lines", "names", "pairs", "special")
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self.pairs = tuple(headers.items())
         self.names = frozenset(name.lower() for name in headers)
         self.lines = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
+        #: Every lower-case name framing looks at: one set lookup a header.
+        self.special = self.names | _FRAMING | {"content-type"}
 
     def without(self, names: set[str]) -> str:
         """The lines of the fields not in `names` (lower-case)."""
@@ -205,17 +207,24 @@ def wsgi_headers(
     [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's)."""
     headers: list[tuple[str, str]] = []
     has_type = False
-    seen: set[str] = set()
-    for name, value in response.headers:
-        lower = name.lower()
-        if lower in _FRAMING:
-            continue
-        if lower == "content-type":
-            has_type = True
-        elif lower in defaults.names:
-            seen.add(lower)
-        headers.append((name, value))
-    headers += [(n, v) for n, v in defaults.pairs if n.lower() not in seen]
+    seen: set[str] | None = None
+    special = defaults.special
+    for pair in response.headers:
+        lower = pair[0].lower()
+        if lower in special:
+            if lower in _FRAMING:
+                continue
+            if lower == "content-type":
+                has_type = True
+            else:
+                if seen is None:
+                    seen = set()
+                seen.add(lower)
+        headers.append(pair)
+    if seen is None:
+        headers += defaults.pairs
+    else:
+        headers += [(n, v) for n, v in defaults.pairs if n.lower() not in seen]
     if has_body(response.status):
         if not has_type and length:
             headers.append(("Content-Type", _HTML))

@@ -90,7 +90,7 @@ class App:
         self._by_status: dict[int, ErrorHandler] = {}
         self._by_exception: dict[type[BaseException], ErrorHandler] = {}
         self._match: Callable[[str, str], Match | None] | None = None
-        self._handle: Callable[[Request], Response] = self._compile_and_handle
+        self._inner: Handler = self._compile_and_dispatch
         self.add_routes(routes)
 
     # -- converters, routes, resources, mounts ----------------------------------
@@ -303,7 +303,7 @@ class App:
         if self._match is not None:
             return
         self._match = self.router.compile()
-        handler: Handler = self._dispatch
+        handler: Handler = self._make_dispatch(self._match)
         for middleware in reversed(self._middleware):
             wrapped = middleware(handler)
             if not callable(wrapped):
@@ -312,15 +312,7 @@ class App:
                     "a middleware takes the next handler and returns a new one"
                 )
             handler = wrapped
-        inner = handler
-
-        def handle(request: Request) -> Response:
-            try:
-                return to_response(inner(request))
-            except Exception as exc:
-                return self._error_response(request, exc)
-
-        self._handle = handle
+        self._inner = handler
         for endpoint in self.router.endpoints:
             if endpoint.is_mount and isinstance(endpoint.handler, App):
                 endpoint.handler.compile()
@@ -374,24 +366,36 @@ class App:
 
     def __call__(self, request: Request) -> Response:
         """Answer `request`: the middleware, the router, the handler, the error pages."""
-        return self._handle(request)
+        try:
+            value = self._inner(request)
+            if type(value) is Response:
+                return value
+            return to_response(value)
+        except Exception as exc:
+            return self._error_response(request, exc)
 
-    def _compile_and_handle(self, request: Request) -> Response:
+    def _compile_and_dispatch(self, request: Request) -> ResponseValue:
         self.compile()
-        return self._handle(request)
+        return self._inner(request)
 
-    def _dispatch(self, request: Request) -> ResponseValue:
-        raw = request.raw_path
-        if "//" in raw or "/." in request.path:
-            normal = normalize_path(raw)
-            if normal != raw:
-                return _redirect(request, normal)
-        assert self._match is not None
-        found = self._match(request.method, raw)
-        if found is None:
-            return self._unmatched(request)
-        result: ResponseValue = found[1].call(request, found[2])
-        return result
+    def _make_dispatch(self, match: Callable[[str, str], Match | None]) -> Handler:
+        """The innermost handler: normalize the path, match it, call the route."""
+        unmatched = self._unmatched
+
+        def dispatch(request: Request) -> ResponseValue:
+            head = request.head
+            raw = head.raw_path
+            if "//" in raw or "/." in head.path:
+                normal = normalize_path(raw)
+                if normal != raw:
+                    return _redirect(request, normal)
+            found = match(head.method, raw)
+            if found is None:
+                return unmatched(request)
+            result: ResponseValue = found[1].call(request, found[2])
+            return result
+
+        return dispatch
 
     def _unmatched(self, request: Request) -> Response:
         raw = request.raw_path

@@ -64,26 +64,14 @@ class MultiDict(Mapping[str, str]):
     def _key(key: str) -> str:
         return key
 
-    def _first(self, key: str) -> str | None:
-        key = self._key(key)
-        if self._index_cache is None:
-            pairs = self._pairs()
-            if len(pairs) <= _SCAN_LIMIT:
-                for name, value in pairs:
-                    if name == key or self._key(name) == key:
-                        return value
-                return None
-        values = self._index.get(key)
-        return values[0] if values else None
-
     def __getitem__(self, key: str) -> str:
-        value = self._first(key)
+        value = self.get(key)
         if value is None:
             raise MissingKey(self.what, key)
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._first(key) is not None
+        return isinstance(key, str) and self.get(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
@@ -96,8 +84,17 @@ class MultiDict(Mapping[str, str]):
     @overload
     def get(self, key: str, /, default: str | _T) -> str | _T: ...
     def get(self, key: str, /, default: object = None) -> object:
-        value = self._first(key)
-        return default if value is None else value
+        # PERF: a request's query and headers hold a few pairs; scanning them
+        # costs less than building the index, which is built only for many.
+        if self._index_cache is None:
+            items = self._items
+            if len(items) <= _SCAN_LIMIT:
+                for name, value in items:
+                    if name == key:
+                        return value
+                return default
+        values = self._index.get(key)
+        return values[0] if values else default
 
     def get_all(self, key: str) -> list[str]:
         """Every value given for `key`, in order (an empty list if none)."""
@@ -132,6 +129,26 @@ class Headers(MultiDict):
     def _key(key: str) -> str:
         return key.lower()
 
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+    def get(self, key: str, /, default: object = None) -> object:
+        key = key.lower()
+        if self._index_cache is None:
+            items = self._items
+            if len(items) <= _SCAN_LIMIT:
+                for name, value in items:
+                    if name == key or name.lower() == key:
+                        return value
+                return default
+        values = self._index.get(key)
+        return values[0] if values else default
+
+
+# "user-agent" -> "HTTP_USER_AGENT", for the names looked up so far.
+_environ_keys: dict[str, str] = {}
+
 
 class QueryParams(MultiDict):
     """The parameters of a query string."""
@@ -150,7 +167,8 @@ class EnvironHeaders(Headers):
     __slots__ = ("_environ", "_loaded")
 
     def __init__(self, environ: Mapping[str, object]) -> None:
-        super().__init__([])
+        self._items = []  # unused: _pairs() reads the environ
+        self._index_cache = None
         self._environ = environ
         self._loaded: list[tuple[str, str]] | None = None  # built by _pairs() on demand
 
@@ -165,13 +183,21 @@ class EnvironHeaders(Headers):
                     items.append((key.replace("_", "-").lower(), str(value)))
         return items
 
-    def _first(self, key: str) -> str | None:
-        name = key.upper().replace("-", "_")
-        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            name = "HTTP_" + name
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+    def get(self, key: str, /, default: object = None) -> object:
+        name = _environ_keys.get(key)
+        if name is None:
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            if len(_environ_keys) < 512:
+                _environ_keys[key] = name
         value = self._environ.get(name)
         if value is None or (value == "" and name[0] == "C"):
-            return None
+            return default
         return str(value)
 
 

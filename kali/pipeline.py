@@ -151,8 +151,12 @@ class Pipeline:
         fetch_site: str | None = None,
     ) -> Response | None:
         """The 403 for a request the guard refuses (decided on its head), or `None`."""
+        if host in self.guard.accepted and method in SAFE_METHODS:
+            return None  # PERF: the usual request, decided without a call
         why = self.guard.refuse(method, host, origin, fetch_site)
-        return None if why is None else Response.status_page(403, why)
+        if why is None:
+            return None
+        return Response.status_page(403, why)
 
     def refuse_head(self, head: RequestHead) -> Response | None:
         """[`refuse`][kali.pipeline.Pipeline.refuse] for a parsed head."""
@@ -175,7 +179,10 @@ class Pipeline:
         The request's temporary files are closed afterwards.
         """
         try:
-            return to_response(self.handler(request))
+            value = self.handler(request)
+            if type(value) is Response:
+                return value
+            return to_response(value)
         except HTTPError as exc:
             return error_page(exc)
         except Exception as exc:

@@ -56,7 +56,7 @@ class Guard:
     network has to be reachable by its names).
     """
 
-    __slots__ = ("_any_host", "_hosts", "_localhost_names", "_ok")
+    __slots__ = ("_any_host", "_hosts", "_localhost_names", "accepted")
 
     def __init__(self, bound_address: str, allowed_hosts: Iterable[str] | None = None) -> None:
         self._localhost_names = allowed_hosts is None  # *.localhost is loopback too
@@ -67,7 +67,8 @@ class Guard:
             names = {host_name(h) if h != "*" else "*" for h in allowed_hosts}
             self._any_host = "*" in names
             self._hosts = frozenset(names)
-        self._ok: set[str] = set()  # Host values already accepted, as sent
+        #: Host values already accepted, exactly as sent (a few; looked up first).
+        self.accepted: set[str] = set()
 
     def allow(self, name: str) -> None:
         """Accept `name` (a host name or address, without port) in Host from now on."""
@@ -75,12 +76,12 @@ class Guard:
 
     def host_allowed(self, host: str) -> bool:
         """Whether a request with this Host header value may be served."""
-        if self._any_host or host in self._ok:
+        if self._any_host or host in self.accepted:
             return True
         name = host_name(host)
         if name in self._hosts or (self._localhost_names and name.endswith(".localhost")):
-            if len(self._ok) < 64:
-                self._ok.add(host)
+            if len(self.accepted) < 64:
+                self.accepted.add(host)
             return True
         return False
 
@@ -97,7 +98,7 @@ class Guard:
         Sec-Fetch-Site headers (`None` when absent). Only requests with unsafe
         methods look at the last two.
         """
-        if host is not None and not self.host_allowed(host):
+        if host is not None and host not in self.accepted and not self.host_allowed(host):
             return f"Host {host!r} is not served here (DNS rebinding protection)"
         if method in SAFE_METHODS:
             return None

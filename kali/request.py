@@ -42,13 +42,16 @@ class Request:
         "_body_bytes",
         "_cookies",
         "_form",
-        "_head",
         "_headers",
         "_query",
         "_state",
         "client",
+        "head",
         "root_path",
     )
+
+    #: The parsed request line and header fields, as the parser produced them.
+    head: RequestHead
 
     #: The client's `(host, port)`, when known.
     client: tuple[str, int] | None
@@ -81,7 +84,7 @@ class Request:
         host = headers.get("host") if isinstance(headers, Headers) else None
         if host is None:
             host = next((value for name, value in items if name == "host"), None)
-        self._head = RequestHead(
+        self.head = RequestHead(
             method,
             target,
             path,
@@ -109,16 +112,23 @@ class Request:
         head: RequestHead,
         body: bytes | BodyBuffer = b"",
         client: tuple[str, int] | None = None,
+        *,
+        headers: Headers | None = None,
+        root_path: str = "",
     ) -> Request:
         """The request for a head the parser produced (what the server and the
-        test client call): nothing is parsed again."""
+        test client call): nothing is parsed again.
+
+        `headers` replaces the head's header list (the WSGI adapter passes
+        headers read from its environ on demand).
+        """
         self = cls.__new__(cls)
-        self._head = head
-        self._headers = None
+        self.head = head
+        self._headers = headers
         self._body = body
         self._body_bytes = body if type(body) is bytes else None
         self.client = client
-        self.root_path = ""
+        self.root_path = root_path
         self._query = None
         self._cookies = None
         self._form = None
@@ -130,37 +140,37 @@ class Request:
     @property
     def method(self) -> str:
         """The method, upper case as sent (`"GET"`)."""
-        return self._head[0]
+        return self.head[0]
 
     @property
     def target(self) -> str:
         """The request target exactly as sent (`"/a%20b?x=1"`)."""
-        return self._head[1]
+        return self.head[1]
 
     @property
     def path(self) -> str:
         """The path, percent-decoded (`"/a b"`); below the mount point when mounted."""
-        return self._head[2]
+        return self.head[2]
 
     @property
     def raw_path(self) -> str:
         """The path as sent, still percent-encoded (`"/a%20b"`)."""
-        return self._head[3]
+        return self.head[3]
 
     @property
     def query_string(self) -> str:
         """The raw query string, without `?` (`"x=1"`)."""
-        return self._head[4]
+        return self.head[4]
 
     @property
     def http_version(self) -> str:
         """`"1.1"` or `"1.0"`."""
-        return self._head[5]
+        return self.head[5]
 
     @property
     def host(self) -> str | None:
         """The Host header, or `None` when the client sent none."""
-        return self._head[10]
+        return self.head[10]
 
     # -- what is parsed on first use ---------------------------------------------
 
@@ -169,7 +179,7 @@ class Request:
         """Header fields; names are case-insensitive, repeats are kept."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers(self._head[6])
+            headers = self._headers = Headers(self.head[6])
         return headers
 
     @property
@@ -180,7 +190,7 @@ class Request:
         """
         query = self._query
         if query is None:
-            text = self._head[4]
+            text = self.head[4]
             query = self._query = (
                 QueryParams(parse_pairs(text, "query string")) if text else _NO_QUERY
             )
@@ -300,7 +310,7 @@ class Request:
         copy = Request.__new__(Request)
         for name in Request.__slots__:
             setattr(copy, name, getattr(self, name))
-        copy._head = self._head._replace(
+        copy.head = self.head._replace(
             path=path[len(prefix) :] or "/",
             raw_path="/".join(["", *raw_segments[depth + 1 :]]) or "/",
         )

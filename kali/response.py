@@ -18,7 +18,9 @@ from .typing import HeadersArg, IoList
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _COOKIE_PATH = re.compile(r"/[\x21-\x3a\x3c-\x7e]*")  # printable, no ';'
-_good_names: set[str] = set()  # header names already checked
+# Header names and (short) values already checked: most responses repeat a few.
+_good_names: set[str] = set()
+_good_values: set[str] = set()
 
 
 HTML: str = "text/html; charset=utf-8"
@@ -57,10 +59,13 @@ def check_header(name: str, value: str) -> None:
             raise ValueError(f"invalid header name {name!r}")
         if len(_good_names) < 1024:
             _good_names.add(name)
-    if type(value) is not str:
-        raise TypeError(f"header {name!r} needs a str value, not {type(value).__name__}")
-    if _BAD_VALUE.search(value):
-        raise ValueError(f"header {name!r} has a control character (CR, LF, NUL…) in {value!r}")
+    if value not in _good_values:
+        if type(value) is not str:
+            raise TypeError(f"header {name!r} needs a str value, not {type(value).__name__}")
+        if _BAD_VALUE.search(value):
+            raise ValueError(f"header {name!r} has a control character (CR, LF, NUL…) in {value!r}")
+        if len(value) < 200 and len(_good_values) < 1024:
+            _good_values.add(value)
 
 
 class ResponseHeaders(list[tuple[str, str]]):
@@ -75,12 +80,18 @@ class ResponseHeaders(list[tuple[str, str]]):
 
     __slots__ = ()
 
-    def __init__(self, items: HeadersArg = ()) -> None:
+    def __init__(self, items: HeadersArg = (), content_type: str | None = None) -> None:
         super().__init__()
-        pairs = items.items() if isinstance(items, Mapping) else items
-        for name, value in pairs:
-            check_header(name, value)
-            list.append(self, (name, value))
+        if items:
+            pairs = items.items() if type(items) is dict or isinstance(items, Mapping) else items
+            for name, value in pairs:
+                check_header(name, value)
+                if content_type is not None and len(name) == 12 and name.lower() == "content-type":
+                    continue  # replaced by content_type
+                list.append(self, (name, value))
+        if content_type is not None:
+            check_header("Content-Type", content_type)
+            list.append(self, ("Content-Type", content_type))
 
     def append(self, item: tuple[str, str]) -> None:
         name, value = item
@@ -163,13 +174,11 @@ class Response:
         content_type: str | None = None,
         shut_down: bool = False,
     ) -> None:
-        if not 200 <= status <= 599:
+        if status != 200 and not 200 <= status <= 599:
             raise ValueError(f"a response status must be from 200 to 599, not {status}")
         self.body = body
         self.status = status
-        self.headers = ResponseHeaders(headers) if headers else ResponseHeaders()
-        if content_type is not None:
-            self.headers.set("Content-Type", content_type)
+        self.headers = ResponseHeaders(headers or (), content_type)
         self.shut_down = shut_down
 
     def add_header(self, name: str, value: str) -> None:

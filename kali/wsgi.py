@@ -33,9 +33,11 @@ from urllib.parse import quote
 
 from ._wire import body_parts, has_body, status_text, wsgi_headers
 from .body import BodyBuffer
+from .errors import ProtocolError
 from .multidict import EnvironHeaders
 from .pipeline import SECURITY_HEADERS, Pipeline
 from .protection import SAFE_METHODS, Guard, is_loopback
+from .protocol import RequestHead, decode_path
 from .request import Request
 from .response import FileBody, Response
 from .typing import Handler
@@ -105,15 +107,15 @@ class WSGIAdapter:
             self._learn_address(environ)
         method = environ["REQUEST_METHOD"]
         pipeline = self.pipeline
-        refusal = pipeline.refuse(
-            method,
-            environ.get("HTTP_HOST"),
-            *(
-                ()
-                if method in SAFE_METHODS
-                else (environ.get("HTTP_ORIGIN"), environ.get("HTTP_SEC_FETCH_SITE"))
-            ),
-        )
+        if method in SAFE_METHODS:
+            refusal = pipeline.refuse(method, environ.get("HTTP_HOST"))
+        else:
+            refusal = pipeline.refuse(
+                method,
+                environ.get("HTTP_HOST"),
+                environ.get("HTTP_ORIGIN"),
+                environ.get("HTTP_SEC_FETCH_SITE"),
+            )
         if refusal is not None:
             response = refusal  # wsgi.input is never read
         else:
@@ -145,14 +147,17 @@ class WSGIAdapter:
 
 def _request(environ: Environ) -> Request:
     # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes and
-    # percent-encode what a raw path cannot hold, so Request decodes it once, as
+    # percent-encode what a raw path cannot hold, so that it decodes once, as
     # UTF-8. The app sees the path below its mount point (SCRIPT_NAME) as root_path.
     path = environ.get("PATH_INFO", "") or "/"
-    raw_path = (
-        path
-        if _PLAIN_PATH.fullmatch(path)
-        else quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
-    )
+    if _PLAIN_PATH.fullmatch(path):  # the usual case: nothing to encode or decode
+        raw_path = path
+    else:
+        raw_path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+        try:
+            path = decode_path(raw_path)
+        except ProtocolError as exc:
+            raise ValueError(exc.message) from None
     query = environ.get("QUERY_STRING", "")
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text.isdigit():
@@ -166,14 +171,30 @@ def _request(environ: Environ) -> Request:
     )
     address = environ.get("REMOTE_ADDR")
     client = (address, int(environ.get("REMOTE_PORT") or 0)) if address else None
-    return Request(
-        environ["REQUEST_METHOD"],
-        raw_path + ("?" + query if query else ""),
-        EnvironHeaders(environ),
+    script_name = environ.get("SCRIPT_NAME", "")
+    # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path), as the parser does.
+    head: RequestHead = tuple.__new__(
+        RequestHead,
+        (
+            environ["REQUEST_METHOD"],
+            raw_path + "?" + query if query else raw_path,
+            path,
+            raw_path,
+            query,
+            environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
+            [],
+            True,
+            False,
+            length,
+            environ.get("HTTP_HOST"),
+        ),
+    )
+    return Request.from_head(
+        head,
         body,
-        http_version=environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
-        client=client,
-        root_path=environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace"),
+        client,
+        headers=EnvironHeaders(environ),
+        root_path=script_name.encode("latin-1").decode("utf-8", "replace") if script_name else "",
     )
 
 

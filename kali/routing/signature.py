@@ -329,46 +329,53 @@ def _not_a_request(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
 
 def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool, form: bool) -> Binder:
     named = frozenset(spec.name for spec in specs)
+    # The common parameters (one value each) as plain tuples: the per-request loop
+    # unpacks them rather than reading attributes.
+    singles = tuple(
+        (spec.name, spec.parse, spec.default, spec.required, spec.text, spec)
+        for spec in specs
+        if not spec.many
+    )
+    lists = tuple(spec for spec in specs if spec.many)
+    missing = (
+        "Missing form field or query parameter {!r}" if form else "Missing query parameter {!r}"
+    )
 
     def bind(request: Request, params: dict[str, Any]) -> dict[str, Any]:
         query = request.query
         fields = request.form if form and request.has_form else None
-        for spec in specs:
-            name = spec.name
-            where = "query parameter"
-            if spec.many:
-                texts = fields.get_all(name) if fields is not None else []
-                if texts:
-                    where = "form field"
-                else:
-                    texts = query.get_all(name)
-                texts = [t for t in texts if t or spec.text]
-                if not texts:
-                    default = spec.default
-                    params[name] = list(default) if isinstance(default, tuple) else default
-                    continue
-                try:
-                    params[name] = [spec.parse(t) for t in texts]
-                except ValueError:
-                    bad = next(t for t in texts if _rejects(spec.parse, t))
-                    raise _bad_value(spec, bad, where) from None
-                continue
+        for name, parse, default, required, text_ok, spec in singles:
             text = fields.get(name) if fields is not None else None
+            where = "form field"
             if text is None:
                 text = query.get(name)
-            else:
-                where = "form field"
-            if text is None or (not text and not spec.text):
-                if spec.required:
-                    if form:
-                        raise HTTPError(400, f"Missing form field or query parameter {name!r}")
-                    raise HTTPError(400, f"Missing query parameter {name!r}")
-                params[name] = spec.default
+                where = "query parameter"
+            if not text and (text is None or not text_ok):
+                if required:
+                    raise HTTPError(400, missing.format(name))
+                params[name] = default
                 continue
             try:
-                params[name] = spec.parse(text)
+                params[name] = parse(text)
             except ValueError:
                 raise _bad_value(spec, text, where) from None
+        for spec in lists:
+            name = spec.name
+            texts = fields.get_all(name) if fields is not None else []
+            where = "form field"
+            if not texts:
+                texts = query.get_all(name)
+                where = "query parameter"
+            texts = [t for t in texts if t or spec.text]
+            if not texts:
+                default = spec.default
+                params[name] = list(default) if isinstance(default, tuple) else default
+                continue
+            try:
+                params[name] = [spec.parse(t) for t in texts]
+            except ValueError:
+                bad = next(t for t in texts if _rejects(spec.parse, t))
+                raise _bad_value(spec, bad, where) from None
         if var_keyword:
             for source in (fields, query):
                 if source is not None:
