@@ -4,6 +4,7 @@ A sequential server (:func:`serve_http`), requests and responses, iolist
 bodies, and the pieces around them. Everything public is re-exported here.
 """
 
+from . import formlets as formlets
 from .app import App as App
 from .errors import HTTPError as HTTPError
 from .forms import FormData as FormData
@@ -67,5 +68,6 @@ __all__ = [
     "Timeouts",
     "UndefinedError",
     "UploadFile",
+    "formlets",
     "serve_http",
 ]
