@@ -1,6 +1,6 @@
 """A secret key made once per process, and what it is used for: tokens and signatures.
 
-The key is 32 random bytes drawn with [`secrets.token_bytes`][secrets.token_bytes] when this
+The key is 32 random bytes drawn with `secrets.token_bytes` when this
 module is first imported. It is never written anywhere, so everything derived from it lasts as
 long as the process: after the app restarts, old tokens and signatures no longer verify. For a
 desktop-style app that is exactly the lifetime wanted (a form left open in the browser across a
@@ -10,7 +10,7 @@ Three functions use it, all with HMAC-SHA256 and URL-safe base64 without padding
 return can go in a URL, a cookie or an HTML attribute as it is:
 
 * [`token(purpose)`][kali.secret.token]: a value that only this process can produce, the same
-  for every call with the same purpose (the CSRF token of [`kali.formlets`][kali.formlets]).
+  for every call with the same purpose (the CSRF token of `kali.formlets`).
 * [`sign(value)`][kali.secret.sign]: `value` with a signature attached, so that it can be handed
   to the browser and trusted when it comes back.
 * [`unsign(signed)`][kali.secret.unsign]: the value back, or `None` if it was altered, signed by

@@ -2,7 +2,7 @@
 radio buttons) and [`MultipleChoice`][kali.formlets.MultipleChoice] (several, checkboxes or a
 `<select multiple>`).
 
-The choices are a list of `(value, label)` pairs or an [`Enum`][enum.Enum] class. The browser
+The choices are a list of `(value, label)` pairs or an `Enum` class. The browser
 sends `str(value)` (for an Enum, `str(member.value)`), and the field gives back the value
 itself: an `int` for `[(1, "One"), (2, "Two")]`, the member for an Enum.
 """

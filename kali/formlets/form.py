@@ -444,7 +444,7 @@ class Form:
             attrs: more attributes for the `<form>` element (`{"class": "wide"}`).
 
         Returns:
-            An iolist ([`Rendered`][kali.templating.Rendered]): return it from a handler, or
+            An iolist (`Rendered`): return it from a handler, or
             place it in a template with `{.form}` (or `{form}`; it is not escaped twice).
         """
         pairs: list[tuple[str, AttrValue]] = [("method", method), ("action", action)]

@@ -170,7 +170,7 @@ class _DecimalOptions(FieldOptions, total=False):
 
 
 class Decimal(_Bounded[_V]):
-    """A decimal number (money, measures) as a [`decimal.Decimal`][decimal.Decimal], in an
+    """A decimal number (money, measures) as a `decimal.Decimal`, in an
     `<input type="number">`.
 
     Accepts an optional sign, digits and one `.` (`12`, `-0.5`, `.25`); no exponent, no
@@ -308,7 +308,7 @@ class _DateOptions(FieldOptions, total=False):
 
 
 class Date(_Bounded[_V]):
-    """A calendar date as a [`datetime.date`][datetime.date], in an `<input type="date">`.
+    """A calendar date as a `datetime.date`, in an `<input type="date">`.
 
     Browsers send the date as `YYYY-MM-DD` whatever the language of the page, so that is the
     form accepted. It is stored in SQLite as that text, which sorts in date order. Use
