@@ -228,8 +228,13 @@ class Field(Generic[_V]):
     # -- conversion -------------------------------------------------------------------------
 
     def message(self, key: str, **params: object) -> str:
-        """The end-user message `key`, with its `{placeholders}` filled from `params`."""
-        return self.messages[key].format(**params)
+        """The end-user message `key`, with its `{placeholders}` filled from `params` (a
+        replacement message whose braces do not fit is shown as it was written)."""
+        text = self.messages[key]
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            return text
 
     def value_description(self) -> str:
         """What a value of this field is, for developer error messages (`"an int"`)."""
