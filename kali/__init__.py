@@ -5,6 +5,7 @@ iolist bodies, an [`App`][kali.App] with typed routes, compiled templates, and
 the pieces around them. Everything public is re-exported here.
 """
 
+from . import formlets as formlets
 from .app import App as App
 from .errors import ConfigurationError as ConfigurationError
 from .errors import HTTPError as HTTPError
@@ -75,6 +76,7 @@ __all__ = [
     "Timeouts",
     "UndefinedError",
     "UploadFile",
+    "formlets",
     "serve_http",
     "to_response",
 ]
