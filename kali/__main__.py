@@ -1,4 +1,4 @@
-"""``python -m kali``: see :mod:`kali.cli`."""
+"""`python -m kali`: see `kali.cli`."""
 
 from .cli import main
 

@@ -37,8 +37,8 @@ class HeaderBlock:
         self.pairs = tuple(headers.items())
         self.names = frozenset(name.lower() for name in headers)
         self.lines = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
-        #: Every lower-case name framing looks at: one set lookup a header.
         self.special = self.names | _FRAMING | {"content-type"}
+        """Every lower-case name framing looks at: one set lookup a header."""
 
     def without(self, names: set[str]) -> str:
         """The lines of the fields not in `names` (lower-case)."""

@@ -57,8 +57,8 @@ from .typing import Handler, HandlerT, Middleware, ResponseValue, RouteHandler
 
 ResourceT = TypeVar("ResourceT", bound=Resource)
 ExceptionT = TypeVar("ExceptionT", bound=Exception)
-#: An error handler: the request and the error, and the page to answer with.
 ErrorHandler = Callable[[Request, Any], ResponseValue]
+"""An error handler: the request and the error, and the page to answer with."""
 ErrorHandlerT = TypeVar("ErrorHandlerT", bound=ErrorHandler)
 
 _DEFAULT_METHODS = ("GET",)
@@ -84,8 +84,8 @@ class App:
         debug: bool = False,
     ) -> None:
         self.router = Router(converters)
-        #: Whether 500 pages show the traceback.
         self.debug = debug
+        """Whether 500 pages show the traceback."""
         self._middleware: list[Middleware] = []
         self._by_status: dict[int, ErrorHandler] = {}
         self._by_exception: dict[type[BaseException], ErrorHandler] = {}

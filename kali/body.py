@@ -13,8 +13,8 @@ import tempfile
 from collections.abc import Callable
 from typing import IO, Final
 
-#: Request bodies larger than this many bytes are kept in a temporary file.
 SPILL_SIZE: Final = 1024 * 1024
+"""Request bodies larger than this many bytes are kept in a temporary file."""
 _READ_SIZE: Final = 64 * 1024
 
 
@@ -29,8 +29,8 @@ class BodyBuffer:
 
     def __init__(self, spill_size: int = SPILL_SIZE) -> None:
         self.spill_size = spill_size
-        #: Bytes written so far.
         self.size = 0
+        """Bytes written so far."""
         self._data = bytearray()
         self._file: IO[bytes] | None = None
         self._reader: Callable[[], None] | None = None

@@ -1,4 +1,4 @@
-"""The command line: ``python -m kali run module:app``."""
+"""The command line: `python -m kali run module:app`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from .typing import Handler
 
 
 def load_handler(spec: str) -> Handler:
-    """Import ``"package.module:attribute"`` and return the handler it names.
+    """Import `"package.module:attribute"` and return the handler it names.
 
-    Raises :class:`SystemExit` with a message saying what to fix.
+    Raises `SystemExit` with a message saying what to fix.
     """
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name or not attribute:
@@ -46,7 +46,7 @@ def load_handler(spec: str) -> Handler:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m kali`` and the ``kali`` script."""
+    """Entry point of `python -m kali` and the `kali` script."""
     parser = argparse.ArgumentParser(prog="kali", description="Serve a kali app on localhost.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve a handler or App: kali run module:app")

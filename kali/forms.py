@@ -1,6 +1,6 @@
-"""Form bodies: ``application/x-www-form-urlencoded`` and ``multipart/form-data``.
+"""Form bodies: `application/x-www-form-urlencoded` and `multipart/form-data`.
 
-:func:`parse_form` picks the parser from the Content-Type. Multipart parsing
+`parse_form` picks the parser from the Content-Type. Multipart parsing
 streams from a binary file, so a large upload already spilled to disk by the
 server is copied part by part into its own spooled temporary file and never
 held in memory whole.
@@ -19,8 +19,8 @@ from .body import SPILL_SIZE
 from .errors import HTTPError
 from .multidict import MultiDict
 
-#: Most fields in one form (urlencoded pairs or multipart parts): 413 beyond it.
 MAX_FIELDS = 1000
+"""Most fields in one form (urlencoded pairs or multipart parts): 413 beyond it."""
 _MAX_PART_HEAD = 16 * 1024
 _MAX_FIELD_SIZE = 1024 * 1024
 _READ_SIZE = 64 * 1024
@@ -30,7 +30,7 @@ _PARAM = re.compile(r';\s*([A-Za-z0-9!#$&+.^_`|~*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[
 class UploadFile:
     """A file sent in a multipart form.
 
-    ``file`` is positioned at the start; small files stay in memory, larger
+    `file` is positioned at the start; small files stay in memory, larger
     ones in a temporary file that is deleted when closed or collected.
     """
 
@@ -68,7 +68,7 @@ class UploadFile:
 
 
 class FormData(MultiDict):
-    """Form fields as a :class:`~kali.multidict.MultiDict` of ``str``, plus ``files``."""
+    """Form fields as a [`MultiDict`][kali.multidict.MultiDict] of `str`, plus `files`."""
 
     __slots__ = ("files",)
     what = "form field"
@@ -84,7 +84,7 @@ class FormData(MultiDict):
             self.files.setdefault(name, []).append(upload)
 
     def file(self, name: str) -> UploadFile | None:
-        """The first file uploaded under ``name``, or ``None``."""
+        """The first file uploaded under `name`, or `None`."""
         uploads = self.files.get(name)
         return uploads[0] if uploads else None
 
@@ -107,18 +107,21 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 def parse_pairs(
     text: str, what: str = "form", max_fields: int = MAX_FIELDS
 ) -> list[tuple[str, str]]:
-    """Split ``a=1&b=%C3%A9`` into ``[("a", "1"), ("b", "é")]``, strictly.
+    """Split `a=1&b=%C3%A9` into `[("a", "1"), ("b", "é")]`, strictly.
 
-    ``+`` is a space; empty pieces (``a=1&&b=2``) are skipped; a piece without ``=`` is a
-    name with an empty value. A malformed ``%`` escape, bytes that are not UTF-8, or more
-    than ``max_fields`` pieces raise :class:`~kali.HTTPError` (400, 413), naming ``what``
+    `+` is a space; empty pieces (`a=1&&b=2`) are skipped; a piece without `=` is a
+    name with an empty value. A malformed `%` escape, bytes that are not UTF-8, or more
+    than `max_fields` pieces raise [`HTTPError`][kali.HTTPError] (400, 413), naming `what`
     ("form", "query string").
     """
     if text.count("&") >= max_fields:
         raise HTTPError(413, f"The {what} has more than {max_fields} fields")
     if "%" not in text and "+" not in text:  # nothing to decode: the usual query string
-        pieces = text.split("&")
-        return [(name, value) for name, sep, value in map(_split_pair, pieces) if name or sep]
+        plain: list[tuple[str, str]] = []
+        for name, sep, value in map(_split_pair, text.split("&")):
+            if name or sep:
+                plain.append((name, value))
+        return plain
     if "%" in text and _BAD_PERCENT.search(text):
         raise HTTPError(400, f"Malformed percent-encoding in the {what}")
     pairs: list[tuple[str, str]] = []
@@ -143,7 +146,7 @@ _split_pair = operator.methodcaller("partition", "=")
 
 
 def parse_urlencoded(body: bytes) -> FormData:
-    """Parse an ``application/x-www-form-urlencoded`` body (UTF-8)."""
+    """Parse an `application/x-www-form-urlencoded` body (UTF-8)."""
     try:
         text = body.decode("ascii")
     except UnicodeDecodeError:
@@ -165,9 +168,9 @@ def parse_form(content_type: str, stream: BinaryIO, body: bytes | None = None) -
 
 
 def parse_multipart(stream: BinaryIO, boundary: bytes) -> FormData:
-    """Parse a ``multipart/form-data`` body read from ``stream``.
+    """Parse a `multipart/form-data` body read from `stream`.
 
-    Raises :class:`~kali.HTTPError` (400) when the body is malformed.
+    Raises [`HTTPError`][kali.HTTPError] (400) when the body is malformed.
     """
     return _MultipartParser(stream, boundary).parse()
 
@@ -261,7 +264,7 @@ class _MultipartParser:
         return MultiDict(items)
 
     def _copy_until_delimiter(self, sink: IO[bytes] | bytearray | None, limit: int | None) -> None:
-        """Move bytes up to the next delimiter into ``sink``; consume the delimiter."""
+        """Move bytes up to the next delimiter into `sink`; consume the delimiter."""
         buf = self._buf
         delimiter = self._delimiter
         keep = len(delimiter) - 1

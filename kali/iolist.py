@@ -16,10 +16,10 @@ from typing import Final
 
 from .typing import IoItem, IoList
 
-#: Bodies are encoded at once up to this many bytes; larger ones window by window.
 EAGER_LIMIT: Final = 1024 * 1024
-#: The size of one window of a large body.
+"""Bodies are encoded at once up to this many bytes; larger ones window by window."""
 WINDOW: Final = 256 * 1024
+"""The size of one window of a large body."""
 
 
 class BodyTooLarge(Exception):

@@ -19,8 +19,8 @@ from typing import ClassVar, TypeVar, overload
 from .errors import HTTPError
 
 _T = TypeVar("_T")
-#: Below this many pairs a lookup scans the list; above it, an index is built once.
 _SCAN_LIMIT = 8
+"""Below this many pairs a lookup scans the list; above it, an index is built once."""
 
 
 class MissingKey(HTTPError, KeyError):
@@ -39,8 +39,8 @@ class MultiDict(Mapping[str, str]):
 
     __slots__ = ("_index_cache", "_items")
 
-    #: What a key is called in the 400 message of a missing one.
     what: ClassVar[str] = "field"
+    """What a key is called in the 400 message of a missing one."""
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = items if type(items) is list else list(items)

@@ -22,17 +22,18 @@ from .protocol import DEFAULT_LIMITS, Limits
 class Timeouts:
     """Per-connection deadlines, in seconds. None of them delays anyone else."""
 
-    #: A connection with no request under way (a keep-alive or preconnect) is closed after this.
     idle: float = 75.0
-    #: From the first byte of a request to the end of its head: 408 beyond it.
+    """A connection with no request under way (a keep-alive or preconnect) is closed after this."""
     head: float = 30.0
-    #: Longest pause while receiving a body, or while the client reads the response.
+    """From the first byte of a request to the end of its head: 408 beyond it."""
     progress: float = 30.0
-    #: Slowest body upload accepted, in bytes a second, on average since its head:
-    #: a body trickled more slowly gets a 408, however often its bytes arrive.
+    """Longest pause while receiving a body, or while the client reads the response."""
     body_rate: float = 16 * 1024
-    #: On shutdown, how long in-flight responses may take to finish.
+    """Slowest body upload accepted, in bytes a second, on average since its head: a body trickled
+    more slowly gets a 408, however often its bytes arrive.
+    """
     shutdown_grace: float = 5.0
+    """On shutdown, how long in-flight responses may take to finish."""
 
 
 DEFAULT_TIMEOUTS = Timeouts()
@@ -45,30 +46,32 @@ class ServerOptions:
     Every field can be given as a keyword to `serve_http`, `Server` and `App.run`.
     """
 
-    #: The address to bind. Keep the default for a desktop app: only this
-    #: computer can connect.
     address: str = "127.0.0.1"
-    #: The port; `0` picks a free one (the URL printed at start says which).
+    """The address to bind. Keep the default for a desktop app: only this computer can connect."""
     port: int = 8080
-    #: Open a browser on the URL once the server listens (only where there is a display).
+    """The port; `0` picks a free one (the URL printed at start says which)."""
     open_browser: bool = True
-    #: Show tracebacks in 500 pages for exceptions that reach the server. An
-    #: [`App`][kali.App] renders its own error pages: see `App(debug=...)`.
+    """Open a browser on the URL once the server listens (only where there is a display)."""
     debug: bool = False
-    #: Size limits of requests (see [`Limits`][kali.Limits]).
+    """Show tracebacks in 500 pages for exceptions that reach the server. An [`App`][kali.App]
+    renders its own error pages: see `App(debug=...)`.
+    """
     limits: Limits = DEFAULT_LIMITS
-    #: Per-connection deadlines (see [`Timeouts`][kali.Timeouts]).
+    """Size limits of requests (see [`Limits`][kali.Limits])."""
     timeouts: Timeouts = DEFAULT_TIMEOUTS
-    #: Most connections open at once. When full, the oldest idle connection, else
-    #: the slowest unfinished one, is closed to make room.
+    """Per-connection deadlines (see [`Timeouts`][kali.Timeouts])."""
     max_connections: int = 1000
-    #: Log one line per request (method, target, status, milliseconds) to `kali.access`.
+    """Most connections open at once. When full, the oldest idle connection, else the slowest
+    unfinished one, is closed to make room.
+    """
     access_log: bool = True
-    #: Names accepted in the Host header; `None`: loopback names when bound to a
-    #: loopback address, any name otherwise (see `docs/security.md`).
+    """Log one line per request (method, target, status, milliseconds) to `kali.access`."""
     allowed_hosts: tuple[str, ...] | None = None
-    #: Fields added to every response that does not set them; `{}` sends none.
+    """Names accepted in the Host header; `None`: loopback names when bound to a loopback address,
+    any name otherwise (see `docs/security.md`).
+    """
     security_headers: Mapping[str, str] = field(default_factory=lambda: dict(SECURITY_HEADERS))
+    """Fields added to every response that does not set them; `{}` sends none."""
 
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int):

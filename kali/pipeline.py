@@ -35,15 +35,15 @@ from .typing import Handler, ResponseValue
 
 log = logging.getLogger("kali")
 
-#: Sent with every response unless it sets the same field (see `docs/security.md`):
-#: no framing by other pages (clickjacking), no content sniffing, no full URLs in
-#: the Referer sent to other sites.
 SECURITY_HEADERS: Final[Mapping[str, str]] = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+"""Sent with every response unless it sets the same field (see `docs/security.md`): no framing by
+other pages (clickjacking), no content sniffing, no full URLs in the Referer sent to other sites.
+"""
 
 _sink: ContextVar[list[BaseException] | None] = ContextVar("kali_exceptions", default=None)
 

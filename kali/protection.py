@@ -1,18 +1,18 @@
 """Protecting a localhost app from hostile web pages.
 
 A page on any web site can make the browser send requests to
-``http://127.0.0.1:8080``. Two checks, applied by the server before a
+`http://127.0.0.1:8080`. Two checks, applied by the server before a
 handler runs, stop what such a page could do:
 
 * **DNS rebinding.** A hostile page can make its own domain resolve to
   127.0.0.1 and then *read* the app's responses as same-origin. Its requests
-  still carry the hostile name in ``Host``, so a server bound to a loopback
-  address answers only loopback names (``localhost``, ``*.localhost``,
-  ``127.0.0.1``, ``[::1]``): anything else gets 403. (Jupyter does the same.)
+  still carry the hostile name in `Host`, so a server bound to a loopback
+  address answers only loopback names (`localhost`, `*.localhost`,
+  `127.0.0.1`, `[::1]`): anything else gets 403. (Jupyter does the same.)
 * **Cross-site requests that change things** (CSRF). A hostile page can
   submit a form to the app without reading the answer. For methods other than
   GET, HEAD and OPTIONS, kali refuses a request the browser marks as coming
-  from another site (``Sec-Fetch-Site``) or whose ``Origin`` is not the app's
+  from another site (`Sec-Fetch-Site`) or whose `Origin` is not the app's
   own. Clients that are not browsers send neither header and are not affected.
 
 So keep state changes behind POST (or PUT, PATCH, DELETE), as HTML forms do.
@@ -24,13 +24,13 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Final
 
-#: Methods that must not change state, and so are not checked for cross-site use.
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that must not change state, and so are not checked for cross-site use."""
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def is_loopback(address: str) -> bool:
-    """Whether ``address`` (an IP address or ``localhost``) is a loopback address."""
+    """Whether `address` (an IP address or `localhost`) is a loopback address."""
     if address.lower() == "localhost":
         return True
     try:
@@ -50,8 +50,8 @@ def host_name(host: str) -> str:
 class Guard:
     """The two checks, configured once per server.
 
-    ``allowed_hosts`` lists the names accepted in ``Host`` (``"*"`` accepts
-    any). ``None`` means: loopback names only when the server is bound to a
+    `allowed_hosts` lists the names accepted in `Host` (`"*"` accepts
+    any). `None` means: loopback names only when the server is bound to a
     loopback address, any name otherwise (a server deliberately exposed on a
     network has to be reachable by its names).
     """
@@ -67,8 +67,8 @@ class Guard:
             names = {host_name(h) if h != "*" else "*" for h in allowed_hosts}
             self._any_host = "*" in names
             self._hosts = frozenset(names)
-        #: Host values already accepted, exactly as sent (a few; looked up first).
         self.accepted: set[str] = set()
+        """Host values already accepted, exactly as sent (a few; looked up first)."""
 
     def allow(self, name: str) -> None:
         """Accept `name` (a host name or address, without port) in Host from now on."""

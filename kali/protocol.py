@@ -2,18 +2,19 @@
 
 Theory of operation
 -------------------
-A :class:`RequestParser` belongs to one connection. The server (or the test
-client) calls :meth:`~RequestParser.feed` with whatever bytes arrived and then
-:meth:`~RequestParser.next_event` until it returns :data:`NEED_DATA`. The events
-of one request are, in order::
+A [`RequestParser`][kali.protocol.RequestParser] belongs to one connection. The server (or the test
+client) calls [`feed`][kali.protocol.RequestParser.feed] with whatever bytes arrived and then
+[`next_event`][kali.protocol.RequestParser.next_event] until it returns
+[`NEED_DATA`][kali.protocol.NEED_DATA]. The events
+of one request are, in order:
 
     RequestHead  Data*  EndOfMessage
 
 after which the parser starts on the next request of a persistent connection
 (pipelined bytes may already be buffered), or, when the request ends the
-connection, returns :data:`NEED_DATA` forever and discards what follows.
+connection, returns [`NEED_DATA`][kali.protocol.NEED_DATA] forever and discards what follows.
 
-The parser has five states::
+The parser has five states:
 
     HEAD ──(head with a body)──▶ BODY ──▶ HEAD        Content-Length framing
       │                                                        ▲
@@ -21,7 +22,7 @@ The parser has five states::
       │                                      └──▶ TRAILERS ──┘
       └──(head without a body)──▶ HEAD (or CLOSED when not keep-alive)
 
-Anything the client got wrong raises :class:`ProtocolError` with the status
+Anything the client got wrong raises [`ProtocolError`][kali.errors.ProtocolError] with the status
 to answer (400, 413, 414, 417, 431, 501 or 505); after that the parser is
 in an error state and the connection must be closed, since the framing of
 whatever follows is unknown. Framing is never guessed: Content-Length together
@@ -32,11 +33,11 @@ absolute-form target with userinfo.
 However the bytes are split into feeds, the events and the error (status
 included) are the same: limits and bare CR/LF are checked while a head is
 still arriving, and the error reported is the one that became certain first
-in the byte stream (see ``_first_violation``).
+in the byte stream (see `_first_violation`).
 
 The hot path (a whole head in one feed) costs two regex calls: one for the
-request line and one ``findall`` for every field line. Only when those fail
-does ``_head_error`` work out which rule was broken.
+request line and one `findall` for every field line. Only when those fail
+does `_head_error` work out which rule was broken.
 """
 
 from __future__ import annotations
@@ -56,23 +57,24 @@ class _NeedData:
         return "NEED_DATA"
 
 
-#: Returned by :meth:`RequestParser.next_event` when more bytes are needed.
 NEED_DATA: Final = _NeedData()
+"""Returned by `RequestParser.next_event` when more bytes are needed."""
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Size limits applied while parsing; each has its own status code."""
 
-    #: Longest request line (method, target and version): 414 beyond it.
     max_request_line: int = 8 * 1024
-    #: Largest request head (request line plus header fields), and largest
-    #: trailer section of a chunked body: 431 beyond it.
+    """Longest request line (method, target and version): 414 beyond it."""
     max_head_size: int = 64 * 1024
-    #: Most header fields in one request (and most trailer fields): 431 beyond it.
+    """Largest request head (request line plus header fields), and largest trailer section of a
+    chunked body: 431 beyond it.
+    """
     max_header_count: int = 100
-    #: Largest request body: 413 beyond it (checked before reading it when declared).
+    """Most header fields in one request (and most trailer fields): 431 beyond it."""
     max_body_size: int = 100 * 1024 * 1024
+    """Largest request body: 413 beyond it (checked before reading it when declared)."""
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -82,26 +84,26 @@ class RequestHead(NamedTuple):
     """The request line and header fields of one request."""
 
     method: str
-    #: The request target exactly as sent (ASCII).
     target: str
-    #: The path, percent-decoded as UTF-8.
+    """The request target exactly as sent (ASCII)."""
     path: str
-    #: The path as sent, still percent-encoded.
+    """The path, percent-decoded as UTF-8."""
     raw_path: str
-    #: The part of the target after ``?`` (empty if none).
+    """The path as sent, still percent-encoded."""
     query_string: str
-    #: ``"1.1"`` or ``"1.0"``.
+    """The part of the target after ``?`` (empty if none)."""
     http_version: str
-    #: Header fields with lower-cased names, values decoded as Latin-1.
+    """``"1.1"`` or ``"1.0"``."""
     headers: list[tuple[str, str]]
-    #: Whether the connection stays open after this request.
+    """Header fields with lower-cased names, values decoded as Latin-1."""
     keep_alive: bool
-    #: The client waits for ``100 Continue`` before sending its body.
+    """Whether the connection stays open after this request."""
     expect_continue: bool
-    #: The declared body length; ``None`` for a chunked body.
+    """The client waits for ``100 Continue`` before sending its body."""
     content_length: int | None
-    #: The Host header (validated), or ``None`` for an HTTP/1.0 request without one.
+    """The declared body length; ``None`` for a chunked body."""
     host: str | None
+    """The Host header (validated), or ``None`` for an HTTP/1.0 request without one."""
 
 
 class Data(NamedTuple):
@@ -169,9 +171,9 @@ _EOM: Final = EndOfMessage()
 
 
 def decode_path(raw_path: str) -> str:
-    """Percent-decode ``raw_path`` as UTF-8, strictly.
+    """Percent-decode `raw_path` as UTF-8, strictly.
 
-    Raises :class:`ProtocolError` (400) for a malformed ``%`` escape, bytes that
+    Raises [`ProtocolError`][kali.errors.ProtocolError] (400) for a malformed `%` escape, bytes that
     are not UTF-8, or an encoded NUL.
     """
     if "%" not in raw_path:
@@ -190,9 +192,10 @@ def decode_path(raw_path: str) -> str:
 def split_target(method: str, target: str) -> tuple[str, str]:
     """Split a request target into its raw (still percent-encoded) path and query string.
 
-    Accepts the origin form (``/a?b``), the absolute form (``http://host/a?b``, whose
-    authority is checked and dropped) and ``*`` for ``OPTIONS``. Raises
-    :class:`ProtocolError` (400, or 501 for ``CONNECT``) for anything else, or a fragment.
+    Accepts the origin form (`/a?b`), the absolute form (`http://host/a?b`, whose
+    authority is checked and dropped) and `*` for `OPTIONS`. Raises
+    [`ProtocolError`][kali.errors.ProtocolError] (400, or 501 for `CONNECT`) for anything else, or a
+    fragment.
     """
     if "#" in target:
         raise ProtocolError(400, "A fragment is not allowed in the request target")
@@ -231,8 +234,8 @@ def split_target(method: str, target: str) -> tuple[str, str]:
 def _first_violation(
     data: bytes, complete: bool, line_limit: int | None, size_limit: int, what: str
 ) -> ProtocolError | None:
-    """The earliest of those errors in ``data``, a block being received (or,
-    if ``complete``, a whole block followed by its CRLFCRLF), or None."""
+    """The earliest of those errors in `data`, a block being received (or,
+    if `complete`, a whole block followed by its CRLFCRLF), or None."""
     found: list[tuple[int, int, ProtocolError]] = []
     # Each candidate: (the number of bytes after which it is certain, tie rank, error).
     m = _BARE_LF.search(data)
@@ -260,7 +263,7 @@ def _first_violation(
 
 
 def _suspicious(buf: bytearray, start: int) -> bool:
-    """Whether ``buf[start:]`` may hold a bare CR or LF (a cheap, incremental check)."""
+    """Whether `buf[start:]` may hold a bare CR or LF (a cheap, incremental check)."""
     if start and buf[start - 1 : start + 1] == b"\r\n":
         start += 1
     # A CR at the very end may yet be followed by its LF.
@@ -314,9 +317,9 @@ class RequestParser:
             self._buf += data
 
     def next_event(self) -> Event | _NeedData:
-        """Return the next event, or :data:`NEED_DATA`.
+        """Return the next event, or [`NEED_DATA`][kali.protocol.NEED_DATA].
 
-        Raises :class:`ProtocolError` when the input is invalid; the parser
+        Raises [`ProtocolError`][kali.errors.ProtocolError] when the input is invalid; the parser
         then stays in an error state.
         """
         try:

@@ -27,7 +27,7 @@ class Request:
     """One HTTP request, complete with its body.
 
     Handlers receive it as their first argument. The server, the test client and
-    the WSGI adapter build it; build one directly in tests::
+    the WSGI adapter build it; build one directly in tests:
 
         Request("POST", "/items?page=2", headers={"content-type": "application/json"},
                 body=b'{"name": "pen"}')
@@ -50,13 +50,13 @@ class Request:
         "root_path",
     )
 
-    #: The parsed request line and header fields, as the parser produced them.
     head: RequestHead
+    """The parsed request line and header fields, as the parser produced them."""
 
-    #: The client's `(host, port)`, when known.
     client: tuple[str, int] | None
-    #: The prefix a mounted handler sits under (`"/admin"`); `""` at the top.
+    """The client's `(host, port)`, when known."""
     root_path: str
+    """The prefix a mounted handler sits under (`"/admin"`); `""` at the top."""
 
     def __init__(
         self,

@@ -1,7 +1,5 @@
 """Class-based handlers: one method per HTTP verb, plus named actions.
 
-::
-
     @app.resource("/task/<int:id>")
     class Task(Resource):
         def get(self, request: Request, id: int) -> str: ...        # GET    /task/3
@@ -10,9 +8,9 @@
         def post_edit(self, request: Request, id: int) -> Response: ...  # POST /task/3/edit
 
 The class is instantiated **once, when it is registered**, without arguments
-(pass an instance to :meth:`App.add_resource <kali.App.add_resource>` to
+(pass an instance to [`App.add_resource`][kali.App.add_resource] to
 choose the arguments). Every request is then a call of a bound method of that
-one instance, so attributes set in ``__init__`` live as long as the app.
+one instance, so attributes set in `__init__` live as long as the app.
 """
 
 from __future__ import annotations
@@ -24,18 +22,18 @@ from .typing import ResponseValue
 if TYPE_CHECKING:
     from .request import Request
 
-#: Method names that handle a verb; ``<verb>_<action>`` handles a named action.
 VERBS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
+"""Method names that handle a verb; ``<verb>_<action>`` handles a named action."""
 
 
 class Resource:
-    """Base class of class-based handlers (see :mod:`kali.resource`).
+    """Base class of class-based handlers (see `kali.resource`).
 
-    Define ``get``, ``post``, ``put``, ``patch``, ``delete`` (and rarely
-    ``head``, ``options``), each taking ``(self, request, <path parameters>,
-    <query parameters>)``. A method named ``<verb>_<action>`` answers
-    ``<verb> <path>/<action>``. Other public methods whose name starts with a
-    verb and ``_`` are taken as actions too, so name helpers ``_like_this``.
+    Define `get`, `post`, `put`, `patch`, `delete` (and rarely
+    `head`, `options`), each taking `(self, request, <path parameters>,
+    <query parameters>)`. A method named `<verb>_<action>` answers
+    `<verb> <path>/<action>`. Other public methods whose name starts with a
+    verb and `_` are taken as actions too, so name helpers `_like_this`.
 
     The declarations below exist for the type checker only: they make mypy
     check each method's arguments (the request first) and return type.
@@ -53,7 +51,7 @@ class Resource:
 
 
 def resource_methods(resource: object) -> list[tuple[str, str | None, Any]]:
-    """``(VERB, action or None, bound method)`` for each handler method of ``resource``."""
+    """`(VERB, action or None, bound method)` for each handler method of `resource`."""
     found: list[tuple[str, str | None, Any]] = []
     cls = type(resource)
     for attr in sorted(dir(cls)):

@@ -1,4 +1,4 @@
-"""The :class:`Response` a handler returns, and its helpers."""
+"""The [`Response`][kali.Response] a handler returns, and its helpers."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class FileBody:
         return f"FileBody({getattr(self.file, 'name', self.file)!r}, {self.length})"
 
 
-#: What a [`Response`][kali.Response] may carry.
 Body: TypeAlias = str | bytes | IoList | FileBody
+"""What a [`Response`][kali.Response] may carry."""
 
 
 def check_header(name: str, value: str) -> None:
@@ -157,9 +157,9 @@ class ResponseHeaders(list[tuple[str, str]]):
 class Response:
     """A status, header fields and a body.
 
-    ``body`` may be a ``str`` (sent as UTF-8), ``bytes``, an iolist, or a
-    :class:`FileBody`. Without a Content-Type header, the body is served as
-    ``text/html; charset=utf-8``. ``shut_down=True`` asks the server to stop
+    `body` may be a `str` (sent as UTF-8), `bytes`, an iolist, or a
+    [`FileBody`][kali.response.FileBody]. Without a Content-Type header, the body is served as
+    `text/html; charset=utf-8`. `shut_down=True` asks the server to stop
     once this response has been sent.
     """
 
@@ -204,10 +204,10 @@ class Response:
         same_site: str | None = "Lax",
         secure: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header.
+        """Add a `Set-Cookie` header.
 
-        ``value`` is percent-encoded here and decoded again by
-        :attr:`Request.cookies <kali.Request.cookies>`, so any string round-trips.
+        `value` is percent-encoded here and decoded again by
+        [`Request.cookies`][kali.Request.cookies], so any string round-trips.
         """
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"invalid cookie name {name!r}")
@@ -232,23 +232,23 @@ class Response:
 
     @classmethod
     def text(cls, text: str | IoList, status: int = 200) -> Response:
-        """A ``text/plain; charset=utf-8`` response."""
+        """A `text/plain; charset=utf-8` response."""
         return cls(text, status, content_type="text/plain; charset=utf-8")
 
     @classmethod
     def html(cls, body: str | IoList, status: int = 200) -> Response:
-        """A ``text/html; charset=utf-8`` response."""
+        """A `text/html; charset=utf-8` response."""
         return cls(body, status, content_type=HTML)
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Response:
-        """``data`` encoded as compact JSON (``application/json``)."""
+        """`data` encoded as compact JSON (`application/json`)."""
         text = _json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return cls(text, status, content_type="application/json")
 
     @classmethod
     def redirect(cls, location: str, status: int = 303) -> Response:
-        """Redirect to ``location`` (303 See Other by default: the follow-up is a GET).
+        """Redirect to `location` (303 See Other by default: the follow-up is a GET).
 
         Use 301/308 for permanent moves and 302/307 for temporary ones.
         """
@@ -260,7 +260,7 @@ class Response:
 
     @classmethod
     def status_page(cls, status: int, message: str | None = None) -> Response:
-        """A short HTML page for ``status``, e.g. "404 Not Found", with an optional message."""
+        """A short HTML page for `status`, e.g. "404 Not Found", with an optional message."""
         title = f"{status} {reason_phrase(status)}"
         body = [
             "<!doctype html>\n<html><head><meta charset=utf-8><title>",
@@ -281,10 +281,10 @@ class Response:
         content_type: str | None = None,
         download_name: str | None = None,
     ) -> Response:
-        """Send a file with ``sendfile``; the type is guessed from its name.
+        """Send a file with `sendfile`; the type is guessed from its name.
 
-        Raises ``FileNotFoundError``/``IsADirectoryError`` as ``open`` does.
-        ``download_name`` makes the browser save it rather than show it.
+        Raises `FileNotFoundError`/`IsADirectoryError` as `open` does.
+        `download_name` makes the browser save it rather than show it.
         """
         file = open(path, "rb")  # the server closes it after sending
         try:

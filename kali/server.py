@@ -63,14 +63,15 @@ _HAS_SENDFILE: Final = hasattr(os, "sendfile")
 _DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)
 _READ: Final = selectors.EVENT_READ
 _WRITE: Final = selectors.EVENT_WRITE
-#: After an error answered before the request body was read, how long (and
-#: how many bytes) to keep reading and discarding it, so the client sees the
-#: answer rather than a reset connection.
 _DRAIN_SECONDS: Final = 2.0
+"""After an error answered before the request body was read, how long (and how many bytes) to keep
+reading and discarding it, so the client sees the answer rather than a reset connection.
+"""
 _DRAIN_BYTES: Final = 1024 * 1024
-#: A body or a response must average `Timeouts.body_rate` once this many seconds
-#: have passed since it began.
 _RATE_GRACE: Final = 5.0
+"""A body or a response must average `Timeouts.body_rate` once this many seconds have passed since
+it began.
+"""
 _NO_DESCRIPTORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
@@ -86,14 +87,14 @@ class _Phase:
         return self.name
 
 
-#: No request under way: a keep-alive connection or a preconnect.
 _IDLE: Final = _Phase("IDLE")
-#: Part of a request head has arrived; the whole head must arrive in time.
+"""No request under way: a keep-alive connection or a preconnect."""
 _HEAD: Final = _Phase("HEAD")
-#: The head is in; the body is arriving.
+"""Part of a request head has arrived; the whole head must arrive in time."""
 _BODY: Final = _Phase("BODY")
-#: An early error was answered; what the client still sends is read and dropped.
+"""The head is in; the body is arriving."""
 _DRAIN: Final = _Phase("DRAIN")
+"""An early error was answered; what the client still sends is read and dropped."""
 
 
 class BindError(OSError):
@@ -188,8 +189,8 @@ class Server:
         self._tcp = family in (socket.AF_INET, socket.AF_INET6)
         host, self.port = self._listener.getsockname()[:2]
         self.address: str = host
-        #: The URL the server answers on, e.g. `http://127.0.0.1:8080/`.
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}/"
+        """The URL the server answers on, e.g. `http://127.0.0.1:8080/`."""
         self.pipeline = Pipeline(
             handler,
             guard=Guard(host, options.allowed_hosts),

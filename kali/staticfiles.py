@@ -2,23 +2,23 @@
 
 How a request is answered, in order (RFC 9110 sections 13 and 14):
 
-1. **Method**: GET and HEAD only (405 with ``Allow`` otherwise).
-2. **Resolution**: the path's segments must not be ``..``, start with a hidden prefix (``.``
-   always; ``_`` too with ``hidden_prefixes=(".", "_")``), or hold a backslash, colon or NUL;
+1. **Method**: GET and HEAD only (405 with `Allow` otherwise).
+2. **Resolution**: the path's segments must not be `..`, start with a hidden prefix (`.`
+   always; `_` too with `hidden_prefixes=(".", "_")`), or hold a backslash, colon or NUL;
    the real path (symbolic links followed) must stay inside the directory and must not pass
    through a hidden name either; it must be a regular file. Anything else is a 404, never a
    500.
-3. **Validators**: a strong ETag (``"<mtime_ns hex>-<size hex>"``) and Last-Modified, taken
-   from the open file's ``fstat``.
-4. **Conditions**: ``If-None-Match`` (weak comparison), or else ``If-Modified-Since``, give 304.
+3. **Validators**: a strong ETag (`"<mtime_ns hex>-<size hex>"`) and Last-Modified, taken
+   from the open file's `fstat`.
+4. **Conditions**: `If-None-Match` (weak comparison), or else `If-Modified-Since`, give 304.
    A date that is not a valid HTTP-date (garbage, year 99999999999) is ignored, as the RFC
    says: the file is sent.
-5. **Range** (GET only): ``bytes=`` with one satisfiable range gives 206 and
-   ``Content-Range``, the slice sent with ``sendfile``; none satisfiable gives 416 with
-   ``Content-Range: bytes */<size>``; several satisfiable ranges give 200 with the whole file
-   (no ``multipart/byteranges``: the RFC lets a server ignore Range, browsers ask for one range,
-   and a single slice can always go through ``sendfile``). A Range that does not parse, or in
-   another unit, is ignored (200). ``If-Range`` (a strong ETag, or the exact Last-Modified date
+5. **Range** (GET only): `bytes=` with one satisfiable range gives 206 and
+   `Content-Range`, the slice sent with `sendfile`; none satisfiable gives 416 with
+   `Content-Range: bytes */<size>`; several satisfiable ranges give 200 with the whole file
+   (no `multipart/byteranges`: the RFC lets a server ignore Range, browsers ask for one range,
+   and a single slice can always go through `sendfile`). A Range that does not parse, or in
+   another unit, is ignored (200). `If-Range` (a strong ETag, or the exact Last-Modified date
    of a file older than a second) must match, or the whole file is sent.
 """
 
@@ -43,33 +43,33 @@ __all__ = ["StaticFiles", "content_type"]
 
 
 class StaticFiles:
-    """A handler that serves the files under ``directory``.
+    """A handler that serves the files under `directory`.
 
-    Mount it under a prefix so that it sees the rest of the path::
+    Mount it under a prefix so that it sees the rest of the path:
 
         app.mount("/static", StaticFiles("static"))
 
-    or call it from your own handler with ``request.mounted("/static")``.
+    or call it from your own handler with `request.mounted("/static")`.
 
-    Only GET and HEAD are answered. Paths are resolved safely: ``..``, hidden names (a segment
-    starting with one of ``hidden_prefixes``), backslashes and symbolic links leading outside
-    ``directory`` give 404. Responses carry an ETag and Last-Modified, and
-    ``Cache-Control: no-cache`` by default so a browser revalidates (and gets a 304) rather
+    Only GET and HEAD are answered. Paths are resolved safely: `..`, hidden names (a segment
+    starting with one of `hidden_prefixes`), backslashes and symbolic links leading outside
+    `directory` give 404. Responses carry an ETag and Last-Modified, and
+    `Cache-Control: no-cache` by default so a browser revalidates (and gets a 304) rather
     than showing a stale file while you develop. Range requests are answered with 206 (one
     range), 416 (none satisfiable) or 200 (several ranges: the whole file).
 
     Args:
         directory: the folder to serve; it must exist.
-        index: the file a directory's URL serves (``None``: directories give 404).
-        cache_control: the ``Cache-Control`` value of every answer.
+        index: the file a directory's URL serves (`None`: directories give 404).
+        cache_control: the `Cache-Control` value of every answer.
         hidden_prefixes: a path segment starting with any of these is never served, whether
-            requested or reached through a symbolic link. It must include ``"."`` (dot-files
-            such as ``.git`` or ``.env`` are never served); ``(".", "_")`` also hides
-            ``_drafts/`` and ``_layout.html``, as the original kali did.
+            requested or reached through a symbolic link. It must include `"."` (dot-files
+            such as `.git` or `.env` are never served); `(".", "_")` also hides
+            `_drafts/` and `_layout.html`, as the original kali did.
 
     Raises:
-        ValueError: ``directory`` is not a directory, ``hidden_prefixes`` leaves out ``"."`` or
-            holds an empty string or a ``/``, or ``index`` itself is hidden.
+        ValueError: `directory` is not a directory, `hidden_prefixes` leaves out `"."` or
+            holds an empty string or a `/`, or `index` itself is hidden.
     """
 
     def __init__(
@@ -116,13 +116,13 @@ class StaticFiles:
         )
 
     def resolve(self, path: str) -> str | None:
-        """The file that ``path`` names under the directory, or ``None``.
+        """The file that `path` names under the directory, or `None`.
 
         Args:
-            path: the decoded path below the mount point (``"/css/site.css"``).
+            path: the decoded path below the mount point (`"/css/site.css"`).
 
         Returns:
-            The real path of a regular file inside the directory, or ``None`` when ``path``
+            The real path of a regular file inside the directory, or `None` when `path`
             names nothing that may be served.
         """
         segments = [s for s in path.split("/") if s]
@@ -146,7 +146,7 @@ class StaticFiles:
             return None
 
     def __call__(self, request: Request) -> Response:
-        """Answer a GET or HEAD request for the file ``request.path`` names.
+        """Answer a GET or HEAD request for the file `request.path` names.
 
         Raises:
             HTTPError: 405 for another method, 404 when nothing may be served, 416 when no
@@ -200,7 +200,7 @@ class StaticFiles:
 
 
 def _open_regular(path: str) -> IO[bytes] | None:
-    """Open ``path`` for reading if it is (still) a regular file; ``None`` otherwise."""
+    """Open `path` for reading if it is (still) a regular file; `None` otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)  # O_NONBLOCK: a FIFO swapped in cannot block the server
@@ -218,10 +218,11 @@ def _open_regular(path: str) -> IO[bytes] | None:
 
 # -- content types --------------------------------------------------------------------------
 
-#: Python's built-in table only, so the answer does not depend on the machine (a Windows
-#: registry may map .js to text/plain, which browsers refuse for module scripts), plus the
-#: types a web page needs that it lacks or spells in an older way.
 _TYPES = mimetypes.MimeTypes()
+"""Python's built-in table only, so the answer does not depend on the machine (a Windows registry
+may map .js to text/plain, which browsers refuse for module scripts), plus the types a web page
+needs that it lacks or spells in an older way.
+"""
 for _extension, _type in (
     (".js", "text/javascript"),  # RFC 9239
     (".mjs", "text/javascript"),
@@ -252,19 +253,19 @@ _UTF8 = frozenset(
 
 
 def content_type(name: str) -> str:
-    """The ``Content-Type`` that [`StaticFiles`][kali.staticfiles.StaticFiles] sends for a file.
+    """The `Content-Type` that [`StaticFiles`][kali.staticfiles.StaticFiles] sends for a file.
 
     Guessed from the name's extension with Python's own `mimetypes` table (not
-    the machine's), with ``; charset=utf-8`` for text types. A compressed file
-    (``data.csv.gz``) is sent as what it is (``application/gzip``), never with a
-    ``Content-Encoding`` that would make the browser unpack it; an unknown extension is
-    ``application/octet-stream``.
+    the machine's), with `; charset=utf-8` for text types. A compressed file
+    (`data.csv.gz`) is sent as what it is (`application/gzip`), never with a
+    `Content-Encoding` that would make the browser unpack it; an unknown extension is
+    `application/octet-stream`.
 
     Args:
         name: a file name or path.
 
     Returns:
-        The header's value, such as ``"text/css; charset=utf-8"`` or ``"image/png"``.
+        The header's value, such as `"text/css; charset=utf-8"` or `"image/png"`.
     """
     guessed, encoding = _TYPES.guess_type(name, strict=False)
     if encoding is not None:
@@ -292,10 +293,10 @@ _ASCTIME_DATE = re.compile(
 
 
 def _http_date(text: str) -> int | None:
-    """Seconds since the epoch for an HTTP-date (RFC 9110 section 5.6.7), or ``None``.
+    """Seconds since the epoch for an HTTP-date (RFC 9110 section 5.6.7), or `None`.
 
-    The three forms a recipient must accept, nothing else: ``Sun, 06 Nov 1994 08:49:37 GMT``,
-    ``Sunday, 06-Nov-94 08:49:37 GMT`` and ``Sun Nov  6 08:49:37 1994``. Any other text,
+    The three forms a recipient must accept, nothing else: `Sun, 06 Nov 1994 08:49:37 GMT`,
+    `Sunday, 06-Nov-94 08:49:37 GMT` and `Sun Nov  6 08:49:37 1994`. Any other text,
     including a year beyond 9999 or a 31st of February, is not a date.
     """
     text = text.strip()
@@ -360,16 +361,16 @@ def _position(digits: str) -> int:
 
 
 def _before(a: str, b: str) -> bool:
-    """Whether the decimal numeral ``a`` is less than ``b``, however many digits they have."""
+    """Whether the decimal numeral `a` is less than `b`, however many digits they have."""
     a, b = a.lstrip("0"), b.lstrip("0")
     return (len(a), a) < (len(b), b)
 
 
 def _parse_range(header: str, size: int) -> list[tuple[int, int]] | None:
-    """The satisfiable ranges of a ``Range`` header, as ``(start, end)`` with ``end`` excluded.
+    """The satisfiable ranges of a `Range` header, as `(start, end)` with `end` excluded.
 
-    ``None`` when the header is to be ignored (not ``bytes=``, or a range-spec that does not
-    parse, such as ``5-1``); an empty list when it parses but no range is satisfiable (a 416).
+    `None` when the header is to be ignored (not `bytes=`, or a range-spec that does not
+    parse, such as `5-1`); an empty list when it parses but no range is satisfiable (a 416).
     """
     unit, equals, specs = header.partition("=")
     if not equals or unit.lower() != "bytes":
@@ -404,7 +405,7 @@ def _parse_range(header: str, size: int) -> list[tuple[int, int]] | None:
 def _requested_slice(
     request: Request, size: int, etag: str, mtime: float
 ) -> tuple[int, int] | None:
-    """The one ``(start, end)`` to send as a 206, or ``None`` for the whole file.
+    """The one `(start, end)` to send as a 206, or `None` for the whole file.
 
     Raises:
         HTTPError: 416 when the Range parses but none of its ranges is satisfiable.

@@ -1,9 +1,9 @@
-"""Testing handlers in-process: :class:`TestClient`.
+"""Testing handlers in-process: [`TestClient`][kali.testing.TestClient].
 
 The client writes real HTTP/1.1 request bytes, feeds them to the same parser
 the server uses, calls the handler through the same dispatch path, and frames
 the response with the same code, so a test sees what a browser would, minus
-the socket::
+the socket:
 
     from kali.testing import TestClient
 
@@ -30,12 +30,12 @@ from .protocol import NEED_DATA, Data, EndOfMessage, RequestHead, RequestParser
 from .request import Request
 from .typing import Handler, HeadersArg
 
-#: A file for ``files=``: ``(filename, content)`` or ``(filename, content, content_type)``.
 FileArg = tuple[str, bytes] | tuple[str, bytes, str]
+"""A file for ``files=``: ``(filename, content)`` or ``(filename, content, content_type)``."""
 
 
 class TestResponse:
-    """What the client received: ``status``, ``headers``, ``body`` (bytes), ``text``."""
+    """What the client received: `status`, `headers`, `body` (bytes), `text`."""
 
     __test__ = False  # not a pytest test class
 
@@ -44,8 +44,8 @@ class TestResponse:
         self.reason = reason
         self.headers = headers
         self.body = body
-        #: The response head exactly as the server would send it.
         self.raw_head = raw
+        """The response head exactly as the server would send it."""
 
     @property
     def text(self) -> str:
@@ -61,12 +61,13 @@ class TestResponse:
 
 
 class TestClient:
-    """Sends requests to ``handler`` in-process and returns :class:`TestResponse`.
+    """Sends requests to `handler` in-process and returns
+    [`TestResponse`][kali.testing.TestResponse].
 
-    Requests carry ``Host: localhost`` and pass the same checks against
-    hostile pages as on a server bound to 127.0.0.1 (see :mod:`kali.protection`).
+    Requests carry `Host: localhost` and pass the same checks against
+    hostile pages as on a server bound to 127.0.0.1 (see [`kali.protection`][kali.protection]).
     Cookies set by responses are kept and sent with later requests. With
-    ``raise_server_exceptions`` (the default) an exception in the handler is
+    `raise_server_exceptions` (the default) an exception in the handler is
     re-raised in the test after the 500 has been produced, so the test fails
     with the real traceback.
     """
@@ -104,8 +105,8 @@ class TestClient:
         json: Any = None,
         files: Mapping[str, FileArg] | None = None,
     ) -> TestResponse:
-        """Send one request. ``data`` sends a urlencoded form (multipart with
-        ``files``), ``json`` a JSON body, ``query`` is appended to the target."""
+        """Send one request. `data` sends a urlencoded form (multipart with
+        `files`), `json` a JSON body, `query` is appended to the target."""
         header_list = list(
             (headers.items() if isinstance(headers, Mapping) else headers) if headers else ()
         )
@@ -185,7 +186,7 @@ class TestClient:
         return result
 
     def get(self, target: str, **kwargs: Any) -> TestResponse:
-        """Send a GET request (see :meth:`request` for the keyword arguments)."""
+        """Send a GET request (see `request` for the keyword arguments)."""
         return self.request("GET", target, **kwargs)
 
     def head(self, target: str, **kwargs: Any) -> TestResponse:
@@ -225,7 +226,7 @@ def _parse_head(raw: bytes, body: bytes) -> TestResponse:
 
 
 def encode_multipart(fields: Mapping[str, str], files: Mapping[str, FileArg]) -> tuple[bytes, str]:
-    """Encode a ``multipart/form-data`` body; returns it and its Content-Type."""
+    """Encode a `multipart/form-data` body; returns it and its Content-Type."""
     boundary = uuid.uuid4().hex
     out: list[bytes] = []
     for name, value in fields.items():

@@ -24,25 +24,26 @@ if TYPE_CHECKING:
     from .request import Request
     from .response import Response
 
-#: One leaf or branch of an iolist.
 IoItem: TypeAlias = Union[str, bytes, "IoList"]
-#: Nested lists (or tuples) of `str`/`bytes`: a body that is never joined.
+"""One leaf or branch of an iolist."""
 IoList: TypeAlias = Sequence[IoItem]
-#: Anything a handler may return. `str`, `bytes` and iolists are served as
-#: `text/html; charset=utf-8` with status 200.
+"""Nested lists (or tuples) of `str`/`bytes`: a body that is never joined."""
 ResponseValue: TypeAlias = Union["Response", str, bytes, IoList]
-#: A handler: any callable from a `Request` to a response value.
+"""Anything a handler may return. `str`, `bytes` and iolists are served as `text/html;
+charset=utf-8` with status 200.
+"""
 Handler: TypeAlias = Callable[["Request"], ResponseValue]
-#: What a route accepts: the request first, then any parameters (path parameters
-#: by name, the others from the query string or a form body), returning a
-#: response value.
+"""A handler: any callable from a `Request` to a response value."""
 RouteHandler: TypeAlias = Callable[Concatenate["Request", ...], ResponseValue]
-#: The type of a route handler as the decorators see it; they return it unchanged.
+"""What a route accepts: the request first, then any parameters (path parameters by name, the others
+from the query string or a form body), returning a response value.
+"""
 HandlerT = TypeVar("HandlerT", bound=Callable[Concatenate["Request", ...], ResponseValue])
-#: Wraps a handler in another: `app.use(middleware)`. See `docs/middleware.md`.
+"""The type of a route handler as the decorators see it; they return it unchanged."""
 Middleware: TypeAlias = Callable[[Handler], Handler]
-#: Header fields as a mapping or as `(name, value)` pairs.
+"""Wraps a handler in another: `app.use(middleware)`. See `docs/middleware.md`."""
 HeadersArg: TypeAlias = Mapping[str, str] | Iterable[tuple[str, str]]
+"""Header fields as a mapping or as `(name, value)` pairs."""
 
 __all__ = [
     "Handler",

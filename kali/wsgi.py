@@ -107,12 +107,13 @@ class WSGIAdapter:
             self._learn_address(environ)
         method = environ["REQUEST_METHOD"]
         pipeline = self.pipeline
+        host = environ.get("HTTP_HOST")
         if method in SAFE_METHODS:
-            refusal = pipeline.refuse(method, environ.get("HTTP_HOST"))
+            refusal = None if host in pipeline.guard.accepted else pipeline.refuse(method, host)
         else:
             refusal = pipeline.refuse(
                 method,
-                environ.get("HTTP_HOST"),
+                host,
                 environ.get("HTTP_ORIGIN"),
                 environ.get("HTTP_SEC_FETCH_SITE"),
             )
@@ -125,16 +126,19 @@ class WSGIAdapter:
                 response = Response.status_page(400, str(exc))
             else:
                 response = pipeline.respond(request)
-        try:
-            chunks, file, source, length = body_parts(response.body)
-        except Exception:
-            log.exception("Bad response body for %s %s", method, environ.get("PATH_INFO"))
-            response = Response.status_page(500)
-            chunks, file, source, length = body_parts(response.body)
-        start_response(
-            status_text(response.status), wsgi_headers(response, length, pipeline.defaults)
-        )
-        if method == "HEAD" or not has_body(response.status):
+        body = response.body
+        if type(body) is bytes:  # PERF: the usual body, with nothing to flatten
+            chunks, file, source, length = [body], None, None, len(body)
+        else:
+            try:
+                chunks, file, source, length = body_parts(body)
+            except Exception:
+                log.exception("Bad response body for %s %s", method, environ.get("PATH_INFO"))
+                response = Response.status_page(500)
+                chunks, file, source, length = body_parts(response.body)
+        status = response.status
+        start_response(status_text(status), wsgi_headers(response, length, pipeline.defaults))
+        if method == "HEAD" or not has_body(status):
             if file is not None:
                 file.file.close()
             return []

@@ -25,10 +25,10 @@ _V = TypeVar("_V")
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
 
-#: The ways a Choice can be drawn.
 ChoiceWidget = Literal["select", "radio"]
-#: The ways a MultipleChoice can be drawn.
+"""The ways a Choice can be drawn."""
 MultipleWidget = Literal["checkbox", "select"]
+"""The ways a MultipleChoice can be drawn."""
 
 
 def _enum_label(member: enum.Enum) -> str:

@@ -42,10 +42,10 @@ __all__ = [
 
 _V = TypeVar("_V")
 
-#: What [`Field.to_sql`][kali.formlets.Field.to_sql] returns: a value `sqlite3` stores as it is.
 SQLValue: TypeAlias = str | int | float | bytes | None
-#: An HTML attribute value: `True` writes the bare name, `False` or `None` leaves it out.
+"""What [`Field.to_sql`][kali.formlets.Field.to_sql] returns: a value `sqlite3` stores as it is."""
 AttrValue: TypeAlias = str | int | bool | None
+"""An HTML attribute value: `True` writes the bare name, `False` or `None` leaves it out."""
 
 
 class FieldOptions(TypedDict, total=False):
@@ -64,8 +64,8 @@ class _Missing:
         return "MISSING"
 
 
-#: "No value": the default of `default=`, and the value of a field whose input is invalid.
 MISSING: Any = _Missing()
+""""No value": the default of `default=`, and the value of a field whose input is invalid."""
 
 # Attributes the field writes itself; attrs= may not set them.
 _MANAGED = frozenset(
@@ -124,13 +124,14 @@ class Field(Generic[_V]):
             key, a default that fails validation...), naming the file and line of the field.
     """
 
-    #: The end-user messages, by key; `messages=` replaces some of them.
     default_messages: ClassVar[Mapping[str, str]] = {"required": "Fill in this field."}
-    #: The `type` of the `<input>` the default widget draws.
+    """The end-user messages, by key; `messages=` replaces some of them."""
     input_type: ClassVar[str] = "text"
-    #: Whether the user's input can be shown again when the form is re-displayed (not for a
-    #: file or a password: the field then asks for it again).
+    """The `type` of the `<input>` the default widget draws."""
     keeps_input: bool = True
+    """Whether the user's input can be shown again when the form is re-displayed (not for a file or
+    a password: the field then asks for it again).
+    """
 
     name: str
     label: str
@@ -392,17 +393,17 @@ class BoundField(Generic[_V]):
         error: str | None = None,
         notice: str | None = None,
     ) -> None:
-        #: The field declaration.
         self.field: Field[_V] = field
-        #: The `id` of the input (`"contact-name"`); messages use it with `-error`, `-help`.
+        """The field declaration."""
         self.id = id
-        #: The strings the input shows: the submitted ones, or those of the initial value.
+        """The `id` of the input (`"contact-name"`); messages use it with `-error`, `-help`."""
         self.raw = raw
+        """The strings the input shows: the submitted ones, or those of the initial value."""
         self._value = value
-        #: The message for the user, or `None` when the input is fine (or not submitted).
         self.error = error
-        #: A note shown when the form comes back and this input could not be kept.
+        """The message for the user, or `None` when the input is fine (or not submitted)."""
         self.notice = notice
+        """A note shown when the form comes back and this input could not be kept."""
 
     @property
     def name(self) -> str:

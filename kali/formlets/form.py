@@ -38,12 +38,13 @@ from .text import Hidden
 
 __all__ = ["CSRF_FIELD", "FORM_ERROR", "Form", "csrf_token"]
 
-#: The key of [`Form.errors`][kali.formlets.Form.errors] for a message about the whole form
-#: (a stale CSRF token, a cross-field [`check`][kali.formlets.Form.check]). No field can have
-#: this name: field names may not start with `_`.
 FORM_ERROR: Final = "_form"
-#: The name under which the CSRF token is sent.
+"""The key of [`Form.errors`][kali.formlets.Form.errors] for a message about the whole form (a stale
+CSRF token, a cross-field [`check`][kali.formlets.Form.check]). No field can have this name:
+field names may not start with `_`.
+"""
 CSRF_FIELD: Final = "_csrf"
+"""The name under which the CSRF token is sent."""
 _CSRF_PURPOSE: Final = "kali.formlets.csrf"
 _ATTR_NAME = re.compile(r"[a-zA-Z_:][-a-zA-Z0-9_:.]*")
 
@@ -106,20 +107,22 @@ class Form:
             [`FormData`][kali.forms.FormData] carries the uploaded files too.
     """
 
-    #: The declared fields, by name, in order (set for each subclass).
     fields: ClassVar[Mapping[str, Field[Any]]] = MappingProxyType({})
-    #: Whether the form sends and checks the CSRF token (see
-    #: [`csrf_token`][kali.formlets.csrf_token]). Set it to `False` for a search form sent
-    #: with GET.
+    """The declared fields, by name, in order (set for each subclass)."""
     csrf: ClassVar[bool] = True
-    #: What starts the `id` of every input; by default the class name in lower case and `-`
-    #: (`"contact-"`), so two forms on one page do not clash.
+    """Whether the form sends and checks the CSRF token (see
+    [`csrf_token`][kali.formlets.csrf_token]). Set it to `False` for a search form sent with GET.
+    """
     id_prefix: ClassVar[str] = "form-"
-    #: The message when the token is missing or stale: most often the app was restarted while
-    #: the page stayed open. The form is drawn again with the current token and the input kept.
+    """What starts the `id` of every input; by default the class name in lower case and `-`
+    (`"contact-"`), so two forms on one page do not clash.
+    """
     csrf_message: ClassVar[str] = (
         "This form has expired (the app was restarted): check the values below and send it again."
     )
+    """The message when the token is missing or stale: most often the app was restarted while the
+    page stayed open. The form is drawn again with the current token and the input kept.
+    """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -19,8 +19,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
-#: The kinds of one-line input a [`Text`][kali.formlets.Text] can draw.
 TextInput = Literal["text", "email", "tel", "url", "search", "password"]
+"""The kinds of one-line input a [`Text`][kali.formlets.Text] can draw."""
 
 
 def _characters(count: int) -> str:

@@ -1,21 +1,21 @@
 """Compiling the dispatch tree into one Python function.
 
-The generated ``match(method, path)`` does, in order:
+The generated `match(method, path)` does, in order:
 
 1. one dict lookup of the whole path among the static routes (of the decoded
-   path when it has a ``%``, and never when a decoded segment holds a ``/``);
-2. a split of the path on ``/`` (percent-decoding each segment that needs it);
-3. nested ``if`` blocks that follow the tree: at each position, the static
+   path when it has a `%`, and never when a decoded segment holds a `/`);
+2. a split of the path on `/` (percent-decoding each segment that needs it);
+3. nested `if` blocks that follow the tree: at each position, the static
    children are compared inline when there are a few, or found with one dict
    lookup that leads to the child's own function when there are many; then
    the parameter edges in priority order, with the built-in conversions
-   inlined (``s2.isdigit() and s2.isascii()`` then ``int(s2)``).
+   inlined (`s2.isdigit() and s2.isascii()` then `int(s2)`).
 
 A failed branch falls through to the next candidate, which is the
 backtracking; it happens only where the table has siblings. Each level does a
 bounded amount of work whatever the number of routes, so lookup cost grows
-with the path's depth only. ``source`` keeps the generated text for
-inspection (``print(app.matcher_source)``).
+with the path's depth only. `source` keeps the generated text for
+inspection (`print(app.matcher_source)`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from .converters import Converter, IntConverter, PathConverter, StringConverter
 from .endpoint import Endpoint, Match
 from .tree import MIXED, PARAM, PATH, REST, Node, trusts_convert
 
-#: Static children compared inline up to this many; beyond it, one dict lookup.
 INLINE_STATIC_LIMIT = 6
+"""Static children compared inline up to this many; beyond it, one dict lookup."""
 _INLINE = (StringConverter, IntConverter)
 _serial = itertools.count()
 
@@ -74,7 +74,7 @@ class _Generator:
     # -- helpers ---------------------------------------------------------------
 
     def const(self, obj: object, prefix: str) -> str:
-        """The name generated code uses for ``obj``: a global of the module, or,
+        """The name generated code uses for `obj`: a global of the module, or,
         inside a table function, a parameter of that function's factory."""
         if self.scope is not None:
             for index, known in enumerate(self.scope):
@@ -90,7 +90,7 @@ class _Generator:
         return name
 
     def is_live(self, node: Node) -> bool:
-        """Whether a non-static route ends at or below ``node``."""
+        """Whether a non-static route ends at or below `node`."""
         return id(node) in self.live
 
     def _mark_live(self, node: Node) -> bool:
@@ -156,7 +156,7 @@ class _Generator:
         return "\n".join([*self.functions, "\n".join(out), ""])
 
     def function(self, node: Node, depth: int, caps: list[str]) -> _Pending:
-        """A function for the subtree at ``node``, reached through a table.
+        """A function for the subtree at `node`, reached through a table.
 
         Its constants (handlers, routes, nested tables) are parameters of a
         factory, so subtrees of the same shape share one piece of source: a
@@ -322,9 +322,9 @@ class _Pending:
 
 
 def compile_matcher(root: Node, static: list[Endpoint]) -> tuple[MatchFunction, str]:
-    """Generate, compile and return ``match(method, path)`` and its source.
+    """Generate, compile and return `match(method, path)` and its source.
 
-    ``static`` lists the endpoints without parameters, found by one dict lookup.
+    `static` lists the endpoints without parameters, found by one dict lookup.
     """
     generator = _Generator(root, static)
     source = generator.source()

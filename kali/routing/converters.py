@@ -4,7 +4,7 @@ A converter turns the (percent-decoded) text of a path parameter into a
 typed value, or rejects it. A rejection is not an error: the route simply
 does not match, and the router tries the next candidate (or answers 404).
 
-Write your own by subclassing :class:`Converter` with the output type::
+Write your own by subclassing [`Converter`][kali.routing.Converter] with the output type:
 
     class DateConverter(Converter[date]):
         regex = r"\\d{4}-\\d{2}-\\d{2}"
@@ -31,29 +31,31 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
 
-#: Converters of this weight and more are greedy: they take the rest of the path,
-#: slashes included (only ``path`` is).
 GREEDY_WEIGHT = 1000
+"""Converters of this weight and more are greedy: they take the rest of the path, slashes included
+(only ``path`` is).
+"""
 # Python refuses to convert longer digit strings to int (a guard against slow
 # conversions); such a segment is simply not a number here, so the route does not match.
 _MAX_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 class Converter(Generic[T]):
-    """Base class of path-parameter converters, generic in the value type ``T``.
+    """Base class of path-parameter converters, generic in the value type `T`.
 
-    Override :attr:`regex` (what the text must fully match), :meth:`convert`
-    (text to value; raise ``ValueError`` to reject) and :meth:`to_url` (value
-    to text, used by ``url_for``; percent-encoding is done for you). A
-    converter that only sets ``regex`` yields the matched text (``T = str``).
+    Override `regex` (what the text must fully match), `convert`
+    (text to value; raise `ValueError` to reject) and `to_url` (value
+    to text, used by `url_for`; percent-encoding is done for you). A
+    converter that only sets `regex` yields the matched text (`T = str`).
     Converters are instantiated once per app, without arguments.
     """
 
-    #: A regular expression (no capturing groups) the parameter's text must fully match.
     regex: ClassVar[str] = r"[^/]+"
-    #: Priority among the typed parameters at one position: lower is tried first.
-    #: Built in: int 10, float 20, uuid 30, custom 50 (default), str 100, path 1000.
+    """A regular expression (no capturing groups) the parameter's text must fully match."""
     weight: ClassVar[int] = 50
+    """Priority among the typed parameters at one position: lower is tried first. Built in: int 10,
+    float 20, uuid 30, custom 50 (default), str 100, path 1000.
+    """
     # Set by the built-in converters whose convert() checks everything the regex
     # would, so the matcher can skip the regex on whole segments.
     _convert_checks: ClassVar[bool] = False
@@ -62,16 +64,16 @@ class Converter(Generic[T]):
     _inline_convert: ClassVar[str | None] = None
 
     def convert(self, value: str) -> T:
-        """The value for ``value`` (percent-decoded text); raise ``ValueError`` to reject."""
+        """The value for `value` (percent-decoded text); raise `ValueError` to reject."""
         return value  # type: ignore[return-value]
 
     def to_url(self, value: T) -> str:
-        """The text for ``value`` in a URL (before percent-encoding); ``ValueError`` if invalid."""
+        """The text for `value` in a URL (before percent-encoding); `ValueError` if invalid."""
         return str(value)
 
 
 class StringConverter(Converter[str]):
-    """``<name>`` or ``<str:name>``: any non-empty segment (a ``/`` in it was sent as ``%2F``)."""
+    """`<name>` or `<str:name>`: any non-empty segment (a `/` in it was sent as `%2F`)."""
 
     weight = 100
     _convert_checks = True
@@ -90,7 +92,7 @@ class StringConverter(Converter[str]):
 
 
 class IntConverter(Converter[int]):
-    """``<int:name>``: ASCII digits (``0``-``9``, no sign), as an ``int``."""
+    """`<int:name>`: ASCII digits (`0`-`9`, no sign), as an `int`."""
 
     regex = r"[0-9]+"
     weight = 10
@@ -113,7 +115,7 @@ _FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class FloatConverter(Converter[float]):
-    """``<float:name>``: ``12`` or ``12.5`` (no sign, no exponent), as a ``float``."""
+    """`<float:name>`: `12` or `12.5` (no sign, no exponent), as a `float`."""
 
     regex = r"[0-9]+(?:\.[0-9]+)?"
     weight = 20
@@ -137,7 +139,7 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 class UUIDConverter(Converter[uuid.UUID]):
-    """``<uuid:name>``: ``8-4-4-4-12`` hexadecimal digits, as a :class:`uuid.UUID`."""
+    """`<uuid:name>`: `8-4-4-4-12` hexadecimal digits, as a `uuid.UUID`."""
 
     regex = _UUID.pattern
     weight = 30
@@ -155,7 +157,7 @@ class UUIDConverter(Converter[uuid.UUID]):
 
 
 class PathConverter(Converter[str]):
-    """``<path:name>``: the rest of the path, slashes included (non-empty); last segment only."""
+    """`<path:name>`: the rest of the path, slashes included (non-empty); last segment only."""
 
     regex = r".+"
     weight = GREEDY_WEIGHT
@@ -172,7 +174,6 @@ class PathConverter(Converter[str]):
         return value
 
 
-#: The converters every app starts with (read-only; each app copies it).
 DEFAULT_CONVERTERS: Mapping[str, type[Converter[Any]]] = MappingProxyType(
     {
         "str": StringConverter,
@@ -183,18 +184,19 @@ DEFAULT_CONVERTERS: Mapping[str, type[Converter[Any]]] = MappingProxyType(
         "path": PathConverter,
     }
 )
+"""The converters every app starts with (read-only; each app copies it)."""
 
 
 def is_greedy(converter: Converter[Any] | type[Converter[Any]]) -> bool:
-    """Whether ``converter`` takes the rest of the path (``<path:...>``)."""
+    """Whether `converter` takes the rest of the path (`<path:...>`)."""
     return converter.weight >= GREEDY_WEIGHT
 
 
 def output_type(cls: type[Converter[Any]]) -> Any:
-    """The ``T`` of ``Converter[T]`` for ``cls`` (``object`` when it cannot be told).
+    """The `T` of `Converter[T]` for `cls` (`object` when it cannot be told).
 
-    Read from the generic base (``class C(Converter[date])``), else from the
-    return annotation of ``convert``.
+    Read from the generic base (`class C(Converter[date])`), else from the
+    return annotation of `convert`.
     """
     for klass in cls.__mro__:
         for base in getattr(klass, "__orig_bases__", ()):

@@ -16,31 +16,32 @@ from typing import Any, NamedTuple
 from .converters import Converter
 from .rules import Mount, Route, Segment
 
-#: Adds query-string (and form) arguments to the path parameters of a match.
 Binder = Callable[[Any, dict[str, Any]], dict[str, Any]]
+"""Adds query-string (and form) arguments to the path parameters of a match."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Endpoint:
     """One compiled route (or mount)."""
 
-    #: The declaration this endpoint was compiled from.
     route: Route | Mount
-    #: The pattern as matched: a mount's prefix without its trailing `/`.
+    """The declaration this endpoint was compiled from."""
     pattern: str
-    #: The methods it answers (`("*",)` for a mount).
+    """The pattern as matched: a mount's prefix without its trailing `/`."""
     methods: tuple[str, ...]
-    #: The parsed pattern.
+    """The methods it answers (`("*",)` for a mount)."""
     segments: tuple[Segment, ...]
-    #: The converter of each path parameter, in the pattern's order.
+    """The parsed pattern."""
     params: Mapping[str, Converter[Any]]
-    #: Calls the handler for a match: `call(request, values)`, made once per route.
+    """The converter of each path parameter, in the pattern's order."""
     call: Callable[[Any, tuple[Any, ...]], Any]
-    #: Reads the handler's other arguments from the request; `None` when there are none.
+    """Calls the handler for a match: `call(request, values)`, made once per route."""
     binder: Binder | None = None
-    #: Whether the path values may be passed by position (the handler's parameters
-    #: after the request are the path parameters, in order).
+    """Reads the handler's other arguments from the request; `None` when there are none."""
     positional: bool = False
+    """Whether the path values may be passed by position (the handler's parameters after the request
+    are the path parameters, in order).
+    """
 
     @property
     def handler(self) -> Callable[..., Any]:
@@ -79,12 +80,12 @@ class Match(NamedTuple):
     the matcher fast; the app passes `values` to the handler directly.
     """
 
-    #: The handler registered for the route (for a mount, the mounted handler).
     handler: Callable[..., Any]
-    #: The compiled route that matched.
+    """The handler registered for the route (for a mount, the mounted handler)."""
     endpoint: Endpoint
-    #: The converted path parameters, in the pattern's order.
+    """The compiled route that matched."""
     values: tuple[Any, ...]
+    """The converted path parameters, in the pattern's order."""
 
     @property
     def route(self) -> Route | Mount:

@@ -1,9 +1,9 @@
 """Errors raised while routes are registered, compiled or reversed.
 
-Every one is a :class:`RouteError`, itself a ``ValueError``. Registration
+Every one is a `RouteError`, itself a `ValueError`. Registration
 errors are raised when the route is added (at import time), never while a
 request is served, and their message names the route, the handler with its
-``file:line``, and how to fix the problem.
+`file:line`, and how to fix the problem.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ class RouteError(ConfigurationError, ValueError):
 
 
 class RouteSyntaxError(RouteError):
-    """A path pattern is malformed (``"/item/<int:id"``, ``"item"``, ``"/<a>/<a>"``...)."""
+    """A path pattern is malformed (`"/item/<int:id"`, `"item"`, `"/<a>/<a>"`...)."""
 
 
 class UnknownConverterError(RouteSyntaxError):
-    """A pattern names a converter the app does not know (``<date:d>``, never added)."""
+    """A pattern names a converter the app does not know (`<date:d>`, never added)."""
 
 
 class SignatureMismatchError(RouteError):
@@ -38,15 +38,15 @@ class DuplicateRouteError(RouteError):
 
 
 class SetupFinishedError(RouteError):
-    """A route was added after the app was compiled (by ``compile()`` or its first request)."""
+    """A route was added after the app was compiled (by `compile()` or its first request)."""
 
 
 class BuildError(RouteError):
-    """``url_for`` cannot build a URL: unknown handler or name, or a missing/invalid parameter."""
+    """`url_for` cannot build a URL: unknown handler or name, or a missing/invalid parameter."""
 
 
 def where(handler: object) -> str:
-    """``"name (file.py:12)"`` for a handler (or a class): what error messages point at."""
+    """`"name (file.py:12)"` for a handler (or a class): what error messages point at."""
     if isinstance(handler, type):
         return _where_class(handler)
     func: Any = handler
@@ -86,7 +86,7 @@ def route_error(
     methods: tuple[str, ...] | None = None,
     fix: str = "",
 ) -> RouteError:
-    """Build a ``cls`` whose message reads: problem, route, handler (file:line), fix."""
+    """Build a `cls` whose message reads: problem, route, handler (file:line), fix."""
     route = f"{'|'.join(methods)} {pattern}" if methods else pattern
     parts = [f"{problem}", f"  route:   {route}"]
     if handler is not None:

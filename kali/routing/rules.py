@@ -1,6 +1,6 @@
 """Route tables and the path-pattern syntax.
 
-A pattern is a path whose segments are literal text, parameters, or both::
+A pattern is a path whose segments are literal text, parameters, or both:
 
     /about                      static
     /item/<int:id>              one typed parameter per segment
@@ -11,7 +11,7 @@ A pattern is a path whose segments are literal text, parameters, or both::
     /dir/                       a trailing slash: "/dir" redirects here
 
 Patterns are written decoded ("/café"); matching happens on percent-decoded
-segments, and ``url_for`` encodes.
+segments, and `url_for` encodes.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from ..typing import Handler, RouteHandler
 from .converters import Converter, is_greedy
 from .errors import RouteSyntaxError, UnknownConverterError, route_error
 
-#: HTTP methods a route may name (others are refused at registration).
 _METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")
+"""HTTP methods a route may name (others are refused at registration)."""
 _PARAM = re.compile(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?([A-Za-z_][A-Za-z0-9_]*)>")
 
 
@@ -107,14 +107,14 @@ def _default_name(handler: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A parameter in a pattern: ``<int:id>`` is ``Param("id", "int")``."""
+    """A parameter in a pattern: `<int:id>` is `Param("id", "int")`."""
 
     name: str
     converter: str
 
 
-#: One segment of a pattern: literal text and parameters, in order.
 Segment: TypeAlias = tuple["str | Param", ...]
+"""One segment of a pattern: literal text and parameters, in order."""
 
 
 def parse_pattern(
@@ -124,10 +124,11 @@ def parse_pattern(
     handler: object = None,
     methods: tuple[str, ...] | None = None,
 ) -> tuple[Segment, ...]:
-    """Split ``pattern`` into segments, checking the syntax and the converter names.
+    """Split `pattern` into segments, checking the syntax and the converter names.
 
-    Raises :class:`RouteSyntaxError` (or :class:`UnknownConverterError`) with
-    the pattern, the handler's ``file:line`` and a fix.
+    Raises `RouteSyntaxError` (or [`UnknownConverterError`][kali.routing.UnknownConverterError])
+    with
+    the pattern, the handler's `file:line` and a fix.
     """
 
     def fail(problem: str, fix: str, cls: type[RouteSyntaxError] = RouteSyntaxError) -> Exception:

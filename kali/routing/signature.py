@@ -3,7 +3,7 @@ the path, which from the query string or the form body, and how each value is
 converted.
 
 The check runs once per route, when it is registered; what it returns (a
-*binder*) is all that runs per request, and it is ``None`` when the handler
+*binder*) is all that runs per request, and it is `None` when the handler
 takes nothing but path parameters.
 
 Where a value comes from: a path parameter from the path; any other parameter
@@ -28,8 +28,8 @@ from .converters import Converter, output_type
 from .endpoint import Binder
 from .errors import SignatureMismatchError, route_error
 
-#: Methods whose requests may carry a form that handler parameters are read from.
 FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods whose requests may carry a form that handler parameters are read from."""
 
 _UNRESOLVED: Any = object()
 _MISSING: Any = object()
@@ -97,11 +97,11 @@ class _QueryParam:
 
 
 def _hints(handler: Any, sig: inspect.Signature, cache: dict[Any, Any]) -> dict[str, Any]:
-    """Annotations resolved to objects, as ``typing.get_type_hints`` would (string
-    annotations, from ``from __future__ import annotations``, are evaluated in the
+    """Annotations resolved to objects, as `typing.get_type_hints` would (string
+    annotations, from `from __future__ import annotations`, are evaluated in the
     handler's module). One that cannot be resolved (a name imported only under
-    ``TYPE_CHECKING``, say) is _UNRESOLVED rather than an error. ``cache`` keeps
-    each string's value per module, so a thousand handlers cost one ``eval``."""
+    `TYPE_CHECKING`, say) is _UNRESOLVED rather than an error. `cache` keeps
+    each string's value per module, so a thousand handlers cost one `eval`."""
     func = getattr(handler, "__func__", handler)
     namespace: dict[str, Any] = getattr(func, "__globals__", None) or {}
     hints: dict[str, Any] = {}
@@ -161,7 +161,7 @@ def _scalar(annotation: Any) -> tuple[Callable[[str], Any], str] | None:
 
 
 def _query_param(name: str, annotation: Any, default: Any) -> tuple[_QueryParam | None, str]:
-    """The query parameter for ``name: annotation = default``, or None and why not."""
+    """The query parameter for `name: annotation = default`, or None and why not."""
     if annotation is inspect.Parameter.empty or annotation is _UNRESOLVED:
         if annotation is _UNRESOLVED:
             return None, "its annotation cannot be resolved at runtime"
@@ -193,7 +193,7 @@ def _type_name(annotation: Any) -> str:
 
 
 def _compatible(declared: Any, produced: Any) -> bool:
-    """Whether a parameter annotated ``declared`` accepts the converter's ``produced`` type."""
+    """Whether a parameter annotated `declared` accepts the converter's `produced` type."""
     if declared in (inspect.Parameter.empty, _UNRESOLVED, Any, object) or produced is object:
         return True
     if declared == produced:
@@ -216,11 +216,11 @@ def analyse(
     path_params: Mapping[str, Converter[Any]],
     cache: dict[Any, Any] | None = None,
 ) -> tuple[Binder | None, bool]:
-    """Check ``handler`` against its route; return its query binder (``None`` if
+    """Check `handler` against its route; return its query binder (`None` if
     unneeded) and whether the path values may be passed by position (the
     handler's parameters after the request are the path parameters, in order).
 
-    Raises :class:`SignatureMismatchError` naming the route and ``file:line``.
+    Raises `SignatureMismatchError` naming the route and `file:line`.
     """
 
     def fail(problem: str, fix: str) -> Exception:

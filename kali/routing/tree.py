@@ -2,15 +2,15 @@
 
 Each node holds
 
-* ``static``: literal segments, found by one dict lookup;
-* ``edges``: parameter edges, tried in priority order when the static child
+* `static`: literal segments, found by one dict lookup;
+* `edges`: parameter edges, tried in priority order when the static child
   is missing or its subtree does not match (backtracking);
-* ``leaf``: the routes that end at this node, by method (``"*"`` for mounts).
+* `leaf`: the routes that end at this node, by method (`"*"` for mounts).
 
 Edges are shared by every route that has the same converter at the same
 place, whatever the parameter's name, so the work done at a node does not
 grow with the number of routes below it. Priority at one position, first to
-last::
+last:
 
     static text  >  segments mixing text and parameters (more text first)
                  >  typed parameters by converter weight (int 10, float 20,
@@ -18,8 +18,8 @@ last::
                  >  <path:...>  >  mounts
 
 This module also holds the reference matcher, a plain recursive walk of the
-tree. The generated matcher (:mod:`.compiler`) must give the same answers; the
-walk is what :meth:`App.allowed_methods` uses.
+tree. The generated matcher (`compiler`) must give the same answers; the
+walk is what [`App.allowed_methods`][kali.App.allowed_methods] uses.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def _segment_parser(
 
 
 def trusts_convert(converter: Converter[Any]) -> bool:
-    """Whether ``convert`` itself rejects all that ``regex`` does (set by the built-ins only,
-    and not inherited: a subclass may change ``regex``)."""
+    """Whether `convert` itself rejects all that `regex` does (set by the built-ins only,
+    and not inherited: a subclass may change `regex`)."""
     return bool(type(converter).__dict__.get("_convert_checks", False))
 
 
@@ -141,7 +141,7 @@ def _make_parse(edge: Edge) -> Callable[[str], tuple[Any, ...] | None]:
 
 
 def insert(root: Node, endpoint: Endpoint) -> None:
-    """Add ``endpoint`` under ``root``; a duplicate raises DuplicateRouteError.
+    """Add `endpoint` under `root`; a duplicate raises DuplicateRouteError.
 
     A mount adds a leaf at its prefix and a REST edge below it.
     """
@@ -210,7 +210,7 @@ def finish(root: Node) -> None:
 
 
 def split_path(path: str) -> list[str] | None:
-    """The decoded segments of a percent-encoded path (``None`` if not absolute)."""
+    """The decoded segments of a percent-encoded path (`None` if not absolute)."""
     if not path.startswith("/"):
         return None
     segments = path.split("/")
@@ -268,7 +268,7 @@ def _walk(
 
 
 def allowed(root: Node, path: str) -> set[str]:
-    """Every method some route accepts for ``path`` (``"*"`` for a mount)."""
+    """Every method some route accepts for `path` (`"*"` for a mount)."""
     segments = split_path(path)
     out: set[str] = set()
     if segments is not None:

@@ -13,16 +13,16 @@ from .errors import BuildError, where
 from .rules import Param
 from .tree import trusts_convert
 
-#: Characters left as they are in a path segment (RFC 3986 pchar, minus "/").
 SEGMENT_SAFE = "!$&'()*+,;=:@"
+"""Characters left as they are in a path segment (RFC 3986 pchar, minus "/")."""
 _PATH_SAFE = SEGMENT_SAFE + "/"
 
 
 def build_path(route: Endpoint, values: Mapping[str, Any]) -> str:
-    """The path of ``route`` with ``values`` converted and percent-encoded.
+    """The path of `route` with `values` converted and percent-encoded.
 
-    Every parameter of the route must be in ``values``. Raises
-    :class:`BuildError` naming the parameter when a value is rejected.
+    Every parameter of the route must be in `values`. Raises
+    `BuildError` naming the parameter when a value is rejected.
     """
     out: list[str] = []
     for segment in route.segments:
@@ -69,7 +69,7 @@ def build_path(route: Endpoint, values: Mapping[str, Any]) -> str:
 
 
 def _reads_back(converter: Converter[Any], text: str) -> bool:
-    """Whether matching would accept ``text`` for a whole-segment parameter."""
+    """Whether matching would accept `text` for a whole-segment parameter."""
     if not trusts_convert(converter) and re.fullmatch(converter.regex, text) is None:
         return False
     try:
@@ -84,8 +84,8 @@ def _check_mixed(
 ) -> None:
     """Raise BuildError unless matching the built segment gives back the given values.
 
-    ``/<a>-<b>`` with ``a="x"``, ``b="y-z"`` builds ``x-y-z``, which matches as
-    ``a="x-y"``, ``b="z"``: the URL would reach the handler with other values.
+    `/<a>-<b>` with `a="x"`, `b="y-z"` builds `x-y-z`, which matches as
+    `a="x-y"`, `b="z"`: the URL would reach the handler with other values.
     """
     params = [p for p in segment if isinstance(p, Param)]
     names = ", ".join(p.name for p in params)
@@ -121,7 +121,7 @@ def _rejected(route: Endpoint, part: Param, value: Any, why: str) -> BuildError:
 
 
 def query_string(extra: Mapping[str, Any]) -> str:
-    """``a=1&b=x&b=y`` for extra ``url_for`` arguments (lists repeat, ``None`` is skipped)."""
+    """`a=1&b=x&b=y` for extra `url_for` arguments (lists repeat, `None` is skipped)."""
     pairs: list[tuple[str, str]] = []
     for key, value in extra.items():
         if value is None:
@@ -140,7 +140,7 @@ def _text(value: Any) -> str:
 
 
 def choose(candidates: Iterable[Endpoint], given: Mapping[str, Any], target: str) -> Endpoint:
-    """The first candidate whose parameters are all in ``given`` (or a BuildError)."""
+    """The first candidate whose parameters are all in `given` (or a BuildError)."""
     routes = list(candidates)
     for route in routes:
         if all(name in given for name in route.params):

@@ -4,7 +4,7 @@
 >>> Template("<li>{item}</li>")(item="<b>")
 ['<li>&lt;b&gt;</li>']
 
-See ``docs/templating/`` for the syntax. The pipeline is lexer → parser → composer (layouts and
+See `docs/templating/` for the syntax. The pipeline is lexer → parser → composer (layouts and
 includes) → compiler (one Python function per template) → runtime (the helpers the generated code
 may call).
 """

@@ -1,25 +1,27 @@
 """Compiler: a composed node tree → the Python source of one function, compiled once.
 
-The generated function takes the context dict and returns a :class:`Rendered` iolist. Its shape
-is chosen for speed (see ``benchmarks/bench_templates.py``):
+The generated function takes the context dict and returns a [`Rendered`][kali.templating.Rendered]
+iolist. Its shape
+is chosen for speed (see `benchmarks/bench_templates.py`):
 
-* literal text and values between two block tags become one f-string, ``f"<td>{_e(x)}</td>"``;
-  ``_e`` returns ints and floats unchanged, so the f-string formats them without a Python call;
-* a ``{for}`` at the top level appends one list node holding one string per iteration; inside an
-  iteration, nested loops are joined (``_j([...])``) and ``{if}`` becomes ``a if c else b``, so an
-  iteration is built by one expression with no ``append`` per value;
-* ``{.x}`` on its own appends the value as a nested node, so a page body placed in a layout is
+* literal text and values between two block tags become one f-string, `f"<td>{_e(x)}</td>"`;
+  `_e` returns ints and floats unchanged, so the f-string formats them without a Python call;
+* a `{for}` at the top level appends one list node holding one string per iteration; inside an
+  iteration, nested loops are joined (`_j([...])`) and `{if}` becomes `a if c else b`, so an
+  iteration is built by one expression with no `append` per value;
+* `{.x}` on its own appends the value as a nested node, so a page body placed in a layout is
   never copied;
-* ``x.name`` stays a plain attribute access unless ``name`` is one that the interpreter's
-  machinery has (``gi_frame``, ``f_globals``, ``replace``...: ``runtime.GUARDED_ATTRIBUTES``);
-  those become ``_ga(x, 'name')``, which refuses them on frames, code objects, generators and
-  the like. Attributes such as ``item.name`` therefore cost nothing extra.
+* `x.name` stays a plain attribute access unless `name` is one that the interpreter's
+  machinery has (`gi_frame`, `f_globals`, `replace`...: `runtime.GUARDED_ATTRIBUTES`);
+  those become `_ga(x, 'name')`, which refuses them on frames, code objects, generators and
+  the like. Attributes such as `item.name` therefore cost nothing extra.
 
 Context names are bound once, at the top, from the context dict: a missing name stays unbound,
-and using it raises ``UnboundLocalError`` on the line of the tag, which the template turns into
-:class:`~kali.templating.UndefinedError` (strict mode); in lenient mode it is bound to
-:data:`~kali.templating.runtime.UNDEFINED`. Loop variables are comprehension variables, so they
-never leak out of their loop. String constants are hoisted to module level (``_k0 = 'a'``), which
+and using it raises `UnboundLocalError` on the line of the tag, which the template turns into
+[`UndefinedError`][kali.templating.UndefinedError] (strict mode); in lenient mode it is bound to
+[`UNDEFINED`][kali.templating.runtime.UNDEFINED]. Loop variables are comprehension variables, so
+they
+never leak out of their loop. String constants are hoisted to module level (`_k0 = 'a'`), which
 keeps quotes and backslashes out of the f-strings.
 
 Every line of generated code is mapped to the template position it came from; the source is
@@ -70,13 +72,13 @@ class CompiledCode:
     code: CodeType
     function: Callable[[dict[str, object]], list[object]]
     filename: str
-    #: Template position of each generated line (index = Python line number).
     positions: list[Pos | None]
+    """Template position of each generated line (index = Python line number)."""
     texts: dict[str, str]
     dependencies: list[Source] = field(default_factory=list)
 
     def position(self, lineno: int) -> Pos | None:
-        """The template position of generated line ``lineno`` (or of the closest line above)."""
+        """The template position of generated line `lineno` (or of the closest line above)."""
         for index in range(min(lineno, len(self.positions) - 1), 0, -1):
             pos = self.positions[index]
             if pos is not None:
@@ -97,7 +99,7 @@ class _Writer:
     def frag(
         self, prefix: str, frag: _Frag, suffix: str, pos: Pos | None, split: bool = False
     ) -> None:
-        """Write ``prefix + frag + suffix``, on one line if the fragment has only one."""
+        """Write `prefix + frag + suffix`, on one line if the fragment has only one."""
         if len(frag) == 1 and not split:
             self.line(prefix + frag[0][1] + suffix, frag[0][2] or pos)
             return
@@ -206,7 +208,7 @@ class _Compiler:
         return f"{prefix}{self.temps}"
 
     def kind(self, node: Output) -> str:
-        """``"value"`` if the tag is pure (no calls, no named formatter), else ``"call"``."""
+        """`"value"` if the tag is pure (no calls, no named formatter), else `"call"`."""
         if node.fmt is not None and node.fmt in self.formatters:
             return "call"
         if any(isinstance(n, ast.Call) for n in ast.walk(node.expr)):

@@ -1,7 +1,7 @@
-"""Composition: resolve ``{extends}``, ``{block}`` and ``{include}`` into one tree of nodes.
+"""Composition: resolve `{extends}`, `{block}` and `{include}` into one tree of nodes.
 
 Layouts and includes are resolved when a template is compiled, not when it renders: the layout's
-nodes, with each ``{block}`` replaced by the most derived template's version, and every included
+nodes, with each `{block}` replaced by the most derived template's version, and every included
 template's nodes are inlined into a single tree that the compiler turns into one function. An
 included template therefore sees every name visible where it is included (the context and the
 loop variables), and costs nothing at render time. Each node keeps the position in the template
@@ -26,8 +26,8 @@ __all__ = ["Composition", "Loader", "MappingLoader", "Source", "compose"]
 class Source:
     """A template's text as a loader found it.
 
-    ``path`` and ``stamp`` (for files: modification time in ns and size) let a folder notice
-    that the file changed; both are ``None`` for templates that do not come from files.
+    `path` and `stamp` (for files: modification time in ns and size) let a folder notice
+    that the file changed; both are `None` for templates that do not come from files.
     """
 
     name: str
@@ -37,10 +37,12 @@ class Source:
 
 
 class Loader(Protocol):
-    """Anything that finds a template's source by name (:class:`TemplateFolder` is one)."""
+    """Anything that finds a template's source by name
+    ([`TemplateFolder`][kali.templating.TemplateFolder] is one)."""
 
     def get_source(self, name: str) -> Source:
-        """Return the named template's source, or raise :class:`TemplateNotFound`."""
+        """Return the named template's source, or raise
+        [`TemplateNotFound`][kali.templating.TemplateNotFound]."""
         ...
 
 
@@ -65,13 +67,13 @@ def _error(message: str, pos: Pos, texts: Mapping[str, str]) -> TemplateSyntaxEr
 
 @dataclass
 class Composition:
-    """The result of :func:`compose`: the inlined tree and what it was made from."""
+    """The result of `compose`: the inlined tree and what it was made from."""
 
     nodes: tuple[Node, ...]
-    #: The text of every template involved, by name (for error messages).
     texts: dict[str, str]
-    #: The sources loaded through the loader (layouts and partials), in load order.
+    """The text of every template involved, by name (for error messages)."""
     dependencies: list[Source]
+    """The sources loaded through the loader (layouts and partials), in load order."""
 
 
 class _Composer:
@@ -102,7 +104,7 @@ class _Composer:
         return parsed
 
     def template(self, parsed: ParsedTemplate, active: tuple[str, ...]) -> tuple[Node, ...]:
-        """The nodes of ``parsed`` with its layout chain and includes resolved."""
+        """The nodes of `parsed` with its layout chain and includes resolved."""
         chain = [parsed]
         seen = [parsed.name]
         while chain[-1].extends is not None:
@@ -164,9 +166,10 @@ class _Composer:
 
 
 def compose(root: ParsedTemplate, loader: Loader | None) -> Composition:
-    """Inline ``root``'s layout chain and includes, loading them through ``loader``.
+    """Inline `root`'s layout chain and includes, loading them through `loader`.
 
-    Raises :class:`TemplateSyntaxError` (at the ``{extends}``/``{include}`` tag) for a missing
+    Raises [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError] (at the
+    `{extends}`/`{include}` tag) for a missing
     template, a cycle, or a block the layout does not define.
     """
     composer = _Composer(root, loader)

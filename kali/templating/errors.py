@@ -1,14 +1,19 @@
 """The errors a template can raise, all pointing at the template rather than at Python.
 
-* :class:`TemplateSyntaxError` is raised while compiling: it names the template, the line and the
+* [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError] is raised while compiling: it names
+  the template, the line and the
   column, and shows the offending line with a caret under the column.
-* :class:`TemplateRenderError` is raised while rendering: it names the template and the line whose
-  tag failed, and chains the original exception (``raise ... from exc``).
-* :class:`UndefinedError` is the render error for a name that was not passed to the template.
-* :class:`TemplateNotFound` is raised when a loader has no template of that name.
-* :class:`UnsafeAttributeError` is raised by the generated code when an expression reads an
-  attribute of the interpreter's machinery (a generator's ``gi_frame``, a frame's
-  ``f_globals``...); the template wraps it in a :class:`TemplateRenderError` naming the line.
+* [`TemplateRenderError`][kali.templating.TemplateRenderError] is raised while rendering: it names
+  the template and the line whose
+  tag failed, and chains the original exception (`raise ... from exc`).
+* [`UndefinedError`][kali.templating.UndefinedError] is the render error for a name that was not
+  passed to the template.
+* [`TemplateNotFound`][kali.templating.TemplateNotFound] is raised when a loader has no template of
+  that name.
+* `UnsafeAttributeError` is raised by the generated code when an expression reads an
+  attribute of the interpreter's machinery (a generator's `gi_frame`, a frame's
+  `f_globals`...); the template wraps it in a
+  [`TemplateRenderError`][kali.templating.TemplateRenderError] naming the line.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ __all__ = [
 
 
 class TemplateError(Exception):
-    """Base class of every error raised by :mod:`kali.templating`."""
+    """Base class of every error raised by `kali.templating`."""
 
 
 def _excerpt(source_line: str, column: int | None) -> str:
@@ -42,7 +47,7 @@ class TemplateSyntaxError(TemplateError):
 
     Attributes:
         message: what is wrong, without the location.
-        name: the template's name (``"page.html"``, or ``"<string>"`` for inline templates).
+        name: the template's name (`"page.html"`, or `"<string>"` for inline templates).
         line: 1-based line number of the mistake.
         column: 1-based column of the mistake.
         source_line: the text of that line.
@@ -70,11 +75,11 @@ class TemplateNotFound(TemplateError, LookupError):
 
 
 class TemplateRenderError(TemplateError):
-    """Rendering a template failed; the original exception is chained as ``__cause__``.
+    """Rendering a template failed; the original exception is chained as `__cause__`.
 
     Attributes:
-        message: what went wrong (for instance ``AttributeError: 'User' object has no
-            attribute 'nmae'``).
+        message: what went wrong (for instance `AttributeError: 'User' object has no
+            attribute 'nmae'`).
         name: the name of the template whose tag failed (an included partial or a layout
             names itself, not the page that pulled it in).
         line: 1-based line of that tag, or 0 when it cannot be known.
@@ -112,7 +117,7 @@ class UnsafeAttributeError(TemplateError):
     """An expression read an attribute that templates may not reach.
 
     Raised while rendering, for any attribute of a frame, code object, traceback, generator,
-    coroutine, async generator or cell, and for a class's ``mro``
-    (see ``kali.templating.runtime.checked_attribute``). A ``Template`` chains it as the
-    ``__cause__`` of a ``TemplateRenderError`` naming the template line.
+    coroutine, async generator or cell, and for a class's `mro`
+    (see `kali.templating.runtime.checked_attribute`). A `Template` chains it as the
+    `__cause__` of a `TemplateRenderError` naming the template line.
     """

@@ -1,10 +1,11 @@
-"""Formatters: named functions applied by ``{value:name}`` before escaping.
+"""Formatters: named functions applied by `{value:name}` before escaping.
 
-A :class:`Formatters` registry belongs to a :class:`~kali.templating.TemplateFolder` (or is passed
-to an inline :class:`~kali.templating.Template`); there is no module-level registry to mutate.
-The name after ``:`` is looked up when the template is compiled, so a misspelt formatter is a
-compile error. A name that is not registered but is a valid format spec (``.2f``, ``>8``, ``,``)
-is applied with :func:`format` instead.
+A [`Formatters`][kali.templating.Formatters] registry belongs to a
+[`TemplateFolder`][kali.templating.TemplateFolder] (or is passed
+to an inline [`Template`][kali.templating.Template]); there is no module-level registry to mutate.
+The name after `:` is looked up when the template is compiled, so a misspelt formatter is a
+compile error. A name that is not registered but is a valid format spec (`.2f`, `>8`, `,`)
+is applied with `format` instead.
 """
 
 from __future__ import annotations
@@ -14,22 +15,23 @@ from collections.abc import Callable, Iterator, Mapping
 
 __all__ = ["DEFAULT_FORMATTERS", "Formatter", "Formatters", "cents", "num"]
 
-#: A formatter takes the value and returns text. The text is escaped afterwards unless it is
-#: :class:`~kali.templating.Markup`.
 Formatter = Callable[[object], object]
+"""A formatter takes the value and returns text. The text is escaped afterwards unless it is
+`Markup`.
+"""
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 def num(value: object) -> str:
-    """Thousands separators: ``1234567`` → ``1,234,567``; ``1234.5`` → ``1,234.5``."""
+    """Thousands separators: `1234567` → `1,234,567`; `1234.5` → `1,234.5`."""
     return format(value, ",")
 
 
 def cents(value: object) -> str:
-    """An integer number of cents as a decimal amount: ``1234`` → ``12.34``, ``-5`` → ``-0.05``.
+    """An integer number of cents as a decimal amount: `1234` → `12.34`, `-5` → `-0.05`.
 
-    Thousands are separated like :func:`num`: ``123456789`` → ``1,234,567.89``.
+    Thousands are separated like `num`: `123456789` → `1,234,567.89`.
     """
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"cents expects an int number of cents, not {type(value).__name__}")
@@ -66,7 +68,7 @@ class Formatters(Mapping[str, Formatter]):
             self.add(name, function)
 
     def add(self, name: str, function: Formatter) -> None:
-        """Register ``function`` under ``name`` (replacing a formatter of that name)."""
+        """Register `function` under `name` (replacing a formatter of that name)."""
         if not _NAME.match(name):
             raise ValueError(
                 f"formatter name {name!r} must be an identifier that does not start with '_'"
@@ -77,7 +79,7 @@ class Formatters(Mapping[str, Formatter]):
         self._version += 1
 
     def register(self, name: str) -> Callable[[Formatter], Formatter]:
-        """Decorator form of :meth:`add`; returns the function unchanged."""
+        """Decorator form of `add`; returns the function unchanged."""
 
         def decorate(function: Formatter) -> Formatter:
             self.add(name, function)
@@ -104,10 +106,10 @@ class Formatters(Mapping[str, Formatter]):
         return len(self._table)
 
 
-#: The formatters every registry starts with.
 DEFAULT_FORMATTERS: Mapping[str, Formatter] = {
     "num": num,
     "cents": cents,
     "upper": _upper,
     "lower": _lower,
 }
+"""The formatters every registry starts with."""

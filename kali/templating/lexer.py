@@ -1,12 +1,12 @@
 """Lexer: template source → tokens carrying their line and column.
 
-A tag opens with ``{`` immediately followed by a letter, ``_``, ``#`` (comment) or ``.`` and a
-letter (``{.raw}``). Any other ``{`` is literal text, so CSS and JavaScript with a space after the
-brace pass through untouched. ``{{`` and ``}}`` are literal braces. Inside a tag, brackets and
-string literals are skipped over, so ``{row['}']}`` and ``{f({'a': 1})}`` are one tag each.
+A tag opens with `{` immediately followed by a letter, `_`, `#` (comment) or `.` and a
+letter (`{.raw}`). Any other `{` is literal text, so CSS and JavaScript with a space after the
+brace pass through untouched. `{{` and `}}` are literal braces. Inside a tag, brackets and
+string literals are skipped over, so `{row['}']}` and `{f({'a': 1})}` are one tag each.
 
-After tokenizing, a line that holds nothing but block tags (``{for}``, ``{if}``, ``{else}``,
-``{end}``, ``{block}``, ``{extends}``, ``{include}``...) and comments, apart from whitespace,
+After tokenizing, a line that holds nothing but block tags (`{for}`, `{if}`, `{else}`,
+`{end}`, `{block}`, `{extends}`, `{include}`...) and comments, apart from whitespace,
 is removed with its newline, so block tags on their own line leave no blank line behind.
 """
 
@@ -20,8 +20,8 @@ from .errors import TemplateSyntaxError
 
 __all__ = ["BLOCK_KEYWORDS", "Token", "tokenize"]
 
-#: Words that open a block tag when followed by a space (``else`` and ``end`` stand alone).
 BLOCK_KEYWORDS = ("for", "if", "elif", "else", "end", "block", "extends", "include")
+"""Words that open a block tag when followed by a space (``else`` and ``end`` stand alone)."""
 
 _START = re.compile(r"\{\{|\}\}|\{(?=[A-Za-z_#]|\.[A-Za-z_])")
 _BLOCK = re.compile(r"(?:for|if|elif|block|extends|include)\s|(?:else|end)\s*\Z")
@@ -32,10 +32,10 @@ _CLOSERS = {")": "(", "]": "[", "}": "{"}
 class Token:
     """One piece of a template.
 
-    ``kind`` is ``"text"`` (``value`` is the literal text, braces already unescaped), ``"tag"``
-    (an output tag; ``value`` is what is between the braces), ``"block"`` (a block tag) or
-    ``"comment"``. ``line``/``col`` are 1-based and locate the first character (the ``{`` of a
-    tag). ``colon`` is the index in ``value`` of the first ``:`` outside brackets and strings,
+    `kind` is `"text"` (`value` is the literal text, braces already unescaped), `"tag"`
+    (an output tag; `value` is what is between the braces), `"block"` (a block tag) or
+    `"comment"`. `line`/`col` are 1-based and locate the first character (the `{` of a
+    tag). `colon` is the index in `value` of the first `:` outside brackets and strings,
     or -1: it separates an output tag's expression from its formatter.
     """
 
@@ -68,7 +68,7 @@ class _Source:
 
 
 def _scan_tag(src: _Source, start: int) -> tuple[int, int]:
-    """Find the ``}`` closing the tag whose ``{`` is at ``start``; return (its index, colon)."""
+    """Find the `}` closing the tag whose `{` is at `start`; return (its index, colon)."""
     text = src.text
     stack: list[str] = []
     colon = -1
@@ -103,7 +103,8 @@ def _scan_tag(src: _Source, start: int) -> tuple[int, int]:
 
 
 def tokenize(text: str, name: str = "<string>") -> list[Token]:
-    """Split ``text`` into tokens; raise :class:`TemplateSyntaxError` on an unclosed tag."""
+    """Split `text` into tokens; raise [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError]
+    on an unclosed tag."""
     src = _Source(text, name)
     tokens: list[Token] = []
     pending: list[str] = []

@@ -3,11 +3,11 @@
 >>> pages = TemplateFolder("templates")          # doctest: +SKIP
 >>> pages("page")(title="Home", items=[])        # doctest: +SKIP
 
-``pages("page")`` loads ``templates/page.html`` (the extension is configurable), compiles it with
-its layout and partials, and caches the compiled template. With ``auto_reload=True`` (for
+`pages("page")` loads `templates/page.html` (the extension is configurable), compiles it with
+its layout and partials, and caches the compiled template. With `auto_reload=True` (for
 development) every lookup checks the modification time and size of the file and of each layout
-and partial it uses, and recompiles when one changed. Names are relative, ``/``-separated paths
-inside the folder: absolute paths, ``..``, backslashes and empty segments are refused.
+and partial it uses, and recompiles when one changed. Names are relative, `/`-separated paths
+inside the folder: absolute paths, `..`, backslashes and empty segments are refused.
 """
 
 from __future__ import annotations
@@ -33,16 +33,17 @@ class _Entry:
 
 
 class TemplateFolder:
-    """Load templates by name from ``path``.
+    """Load templates by name from `path`.
 
     Args:
         path: the directory holding the templates.
-        extension: appended to names that do not already end with it (``".html"``).
+        extension: appended to names that do not already end with it (`".html"`).
         auto_reload: recompile a template when its file, its layout or a partial changed on
             disk (checked on every lookup; meant for development).
-        strict: passed to every :class:`Template` (undefined names are errors when true).
+        strict: passed to every [`Template`][kali.templating.Template] (undefined names are
+            errors when true).
         formatters: the formatter registry of this folder. Register more with
-            ``folder.formatters.add(name, function)`` or the ``@folder.formatter(name)``
+            `folder.formatters.add(name, function)` or the `@folder.formatter(name)`
             decorator; compiled templates are dropped from the cache when it changes.
         encoding: the encoding of the template files.
     """
@@ -68,10 +69,10 @@ class TemplateFolder:
         self._cache: dict[str, _Entry] = {}
 
     def __call__(self, name: str) -> Template:
-        """The compiled template called ``name`` (``"page"`` loads ``page.html``).
+        """The compiled template called `name` (`"page"` loads `page.html`).
 
         Raises:
-            TemplateNotFound: no such file, or ``name`` is not a safe relative name.
+            TemplateNotFound: no such file, or `name` is not a safe relative name.
             TemplateSyntaxError: the template, its layout or a partial is invalid.
         """
         entry = self._cache.get(name)
@@ -108,7 +109,8 @@ class TemplateFolder:
         self._cache.clear()
 
     def file_for(self, name: str) -> Path:
-        """The file a template name maps to; raise :class:`TemplateNotFound` if it is unsafe."""
+        """The file a template name maps to; raise
+        [`TemplateNotFound`][kali.templating.TemplateNotFound] if it is unsafe."""
         if not name or "\0" in name or "\\" in name:
             raise TemplateNotFound(name, "not a safe template name")
         if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
@@ -121,7 +123,7 @@ class TemplateFolder:
         return self.path.joinpath(*parts)
 
     def get_source(self, name: str) -> Source:
-        """Read a template's file (the :class:`~kali.templating.composer.Loader` protocol)."""
+        """Read a template's file (the [`Loader`][kali.templating.Loader] protocol)."""
         path = self.file_for(name)
         try:
             stat = path.stat()

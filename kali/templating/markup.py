@@ -1,14 +1,16 @@
 """Safe markup: text that is already HTML and must not be escaped again.
 
-Two kinds of value pass through ``{x}`` unescaped:
+Two kinds of value pass through `{x}` unescaped:
 
-* :class:`Markup`, a ``str`` subclass for trusted HTML snippets (``Markup("<b>hi</b>")``);
-* :class:`Rendered`, the ``list`` subclass every compiled template returns. Placing one
-  template's output in another with ``{x}`` therefore never escapes it twice and never prints a
-  Python list. ``{.x}`` does the same without joining it into one string (prefer it for large
+* [`Markup`][kali.templating.Markup], a `str` subclass for trusted HTML snippets
+  (`Markup("<b>hi</b>")`);
+* [`Rendered`][kali.templating.Rendered], the `list` subclass every compiled template returns.
+  Placing one
+  template's output in another with `{x}` therefore never escapes it twice and never prints a
+  Python list. `{.x}` does the same without joining it into one string (prefer it for large
   parts such as a page body placed in a layout).
 
-Any object with an ``__html__`` method (for instance ``markupsafe.Markup``) is trusted the same way.
+Any object with an `__html__` method (for instance `markupsafe.Markup`) is trusted the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ __all__ = ["Markup", "Rendered", "escape", "escape_value", "iolist_to_str", "raw
 
 
 class Markup(str):
-    """A string of trusted HTML: ``{x}`` inserts it as is.
+    """A string of trusted HTML: `{x}` inserts it as is.
 
     >>> Markup("<b>bold</b>").__html__()
     '<b>bold</b>'
@@ -34,7 +36,7 @@ class Markup(str):
 
     @classmethod
     def escape(cls, value: object) -> Markup:
-        """Escape ``value`` the way ``{value}`` would, and mark the result as safe."""
+        """Escape `value` the way `{value}` would, and mark the result as safe."""
         return escape(value)
 
     def __repr__(self) -> str:
@@ -42,10 +44,10 @@ class Markup(str):
 
 
 class Rendered(list[IoItem]):
-    """The iolist a compiled template returns: a ``list`` whose leaves are ``str``.
+    """The iolist a compiled template returns: a `list` whose leaves are `str`.
 
     It is an ordinary list (send it as a response body, nest it in other iolists) that is also
-    marked as safe HTML, so ``{x}`` in another template inserts it without escaping.
+    marked as safe HTML, so `{x}` in another template inserts it without escaping.
     """
 
     __slots__ = ()
@@ -75,7 +77,7 @@ def _flatten(items: IoList, out: list[str]) -> None:
 
 
 def iolist_to_str(items: IoList) -> str:
-    """Join an iolist (nested lists of ``str``; ``bytes`` leaves are decoded as UTF-8)."""
+    """Join an iolist (nested lists of `str`; `bytes` leaves are decoded as UTF-8)."""
     if type(items) is str:
         return items
     try:
@@ -113,11 +115,11 @@ _LEAF_MESSAGE = (
 
 
 def escape_value(value: object) -> object:
-    """Escape one value for ``{x}``; the compiled code's hot path (it is named ``_e`` there).
+    """Escape one value for `{x}`; the compiled code's hot path (it is named `_e` there).
 
-    Returns a ``str``, or an ``int``/``float`` unchanged (they need no escaping and the
-    f-string around the call formats them). ``bool`` is not special-cased: it renders as
-    ``True``/``False``.
+    Returns a `str`, or an `int`/`float` unchanged (they need no escaping and the
+    f-string around the call formats them). `bool` is not special-cased: it renders as
+    `True`/`False`.
     """
     if type(value) is str:
         if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
@@ -148,10 +150,11 @@ def _escape_other(value: object) -> str:
 
 
 def _check_leaves(items: list[object] | tuple[object, ...]) -> None:
-    """Raise TypeError unless every leaf of the iolist ``items`` is a ``str``.
+    """Raise TypeError unless every leaf of the iolist `items` is a `str`.
 
-    A :class:`Rendered` is not walked: a template builds it from strings only (this check
-    guards what ``{.x}`` adds to it), so a page body placed in a layout costs nothing.
+    A [`Rendered`][kali.templating.Rendered] is not walked: a template builds it from strings only
+    (this check
+    guards what `{.x}` adds to it), so a page body placed in a layout costs nothing.
     """
     for item in items:
         if isinstance(item, str) or type(item) is Rendered:
@@ -163,7 +166,7 @@ def _check_leaves(items: list[object] | tuple[object, ...]) -> None:
 
 
 def raw_value(value: object) -> str:
-    """``{.x}`` inside a line of text: the value as a string, not escaped (``_r``)."""
+    """`{.x}` inside a line of text: the value as a string, not escaped (`_r`)."""
     if type(value) is str:
         return value
     if value is None:
@@ -178,7 +181,7 @@ def raw_value(value: object) -> str:
 
 
 def raw_node(value: object) -> IoItem:
-    """``{.x}`` on its own: trusted iolists are kept as a nested node, never joined (``_rn``).
+    """`{.x}` on its own: trusted iolists are kept as a nested node, never joined (`_rn`).
 
     The leaves of a list or tuple are checked here, so a list of numbers fails inside the
     template (with its name and line) rather than when the response is written.
@@ -196,12 +199,14 @@ def raw_node(value: object) -> IoItem:
 
 
 def escape(value: object) -> Markup:
-    """Return ``value`` as HTML-safe :class:`Markup`, exactly as ``{value}`` renders it.
+    """Return `value` as HTML-safe [`Markup`][kali.templating.Markup], exactly as `{value}` renders
+    it.
 
-    ``&``, ``<``, ``>``, ``"`` and ``'`` are escaped (``'`` as ``&#x27;``, like
-    :func:`html.escape`), so the result is safe in text and in quoted attribute values.
-    ``None`` becomes the empty string; values with ``__html__`` (:class:`Markup`,
-    :class:`Rendered`) are trusted; lists and tuples are refused (see :class:`Rendered`).
+    `&`, `<`, `>`, `"` and `'` are escaped (`'` as `&#x27;`, like
+    `html.escape`), so the result is safe in text and in quoted attribute values.
+    `None` becomes the empty string; values with `__html__` ([`Markup`][kali.templating.Markup],
+    [`Rendered`][kali.templating.Rendered]) are trusted; lists and tuples are refused (see
+    [`Rendered`][kali.templating.Rendered]).
     """
     if isinstance(value, Markup):
         return value

@@ -1,7 +1,7 @@
 """The template syntax tree: what the parser produces and the compiler consumes.
 
-Expressions are kept as validated :mod:`ast` nodes; everything else is a small frozen dataclass
-carrying the :class:`Pos` (template name, line, column) of the tag it came from, so every later
+Expressions are kept as validated `ast` nodes; everything else is a small frozen dataclass
+carrying the `Pos` (template name, line, column) of the tag it came from, so every later
 error can point at the template.
 """
 
@@ -43,7 +43,7 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """``{expr}``, ``{.expr}`` (``raw``) or ``{expr:fmt}``; ``fmt`` is the text after ``:``."""
+    """`{expr}`, `{.expr}` (`raw`) or `{expr:fmt}`; `fmt` is the text after `:`."""
 
     expr: ast.expr
     raw: bool
@@ -54,7 +54,7 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class For:
-    """``{for target in iterable}body{else}empty{end}``."""
+    """`{for target in iterable}body{else}empty{end}`."""
 
     target: ast.expr
     iterable: ast.expr
@@ -65,7 +65,7 @@ class For:
 
 @dataclass(frozen=True, slots=True)
 class If:
-    """``{if c}…{elif c}…{else}…{end}``: ``branches`` are (condition, body, tag position)."""
+    """`{if c}…{elif c}…{else}…{end}`: `branches` are (condition, body, tag position)."""
 
     branches: tuple[tuple[ast.expr, tuple[Node, ...], Pos], ...]
     orelse: tuple[Node, ...] | None
@@ -74,7 +74,7 @@ class If:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """``{block name}default{end}``: a part a child template may override."""
+    """`{block name}default{end}`: a part a child template may override."""
 
     name: str
     body: tuple[Node, ...]
@@ -83,7 +83,7 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Include:
-    """``{include "name"}``: another template's output, inlined where the tag stands."""
+    """`{include "name"}`: another template's output, inlined where the tag stands."""
 
     name: str
     pos: Pos
@@ -109,5 +109,5 @@ class ParsedTemplate:
     nodes: tuple[Node, ...]
     extends: str | None = None
     extends_pos: Pos | None = None
-    #: Every ``{block}`` in the template, nested ones included, by name.
     blocks: dict[str, Block] = field(default_factory=dict)
+    """Every ``{block}`` in the template, nested ones included, by name."""

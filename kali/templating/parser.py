@@ -1,16 +1,17 @@
-"""Parser: tokens → :class:`~kali.templating.nodes.ParsedTemplate`.
+"""Parser: tokens → `ParsedTemplate`.
 
-Expressions are parsed with :mod:`ast` and checked against a safe subset of Python: names,
-attributes, indexing and slicing, calls, literals, comparisons, ``and``/``or``/``not``,
-arithmetic and ``a if c else b``. Names and attributes starting with ``_`` are refused (they are
-reserved for the generated code and keep ``__class__`` and friends out of reach), and so are the
-attributes ``format`` and ``format_map``, whose replacement fields (``{0.__class__}``) would
+Expressions are parsed with `ast` and checked against a safe subset of Python: names,
+attributes, indexing and slicing, calls, literals, comparisons, `and`/`or`/`not`,
+arithmetic and `a if c else b`. Names and attributes starting with `_` are refused (they are
+reserved for the generated code and keep `__class__` and friends out of reach), and so are the
+attributes `format` and `format_map`, whose replacement fields (`{0.__class__}`) would
 reach them anyway. Every mistake
-raises :class:`~kali.templating.TemplateSyntaxError` with the template name, line and column.
+raises [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError] with the template name, line and
+column.
 
 This is the compile-time half of what an expression may reach; the render-time half (no
 attribute of a frame, code object, traceback, generator, coroutine or cell, wherever it came
-from) is ``runtime.checked_attribute``, which the compiler inserts for those attributes' names.
+from) is `runtime.checked_attribute`, which the compiler inserts for those attributes' names.
 """
 
 from __future__ import annotations
@@ -81,9 +82,10 @@ _DESCRIBE = {
     ast.Pow: "'**'",
     ast.MatMult: "'@'",
 }
-#: ``str.format`` and ``str.format_map`` follow ``{0.attr}`` and ``{0[key]}`` in their text, so
-#: they would reach what the '_' rule keeps out (``{0.__globals__}``): refused as attributes.
 _FORMAT_METHODS = frozenset({"format", "format_map"})
+"""``str.format`` and ``str.format_map`` follow ``{0.attr}`` and ``{0[key]}`` in their text, so they
+would reach what the '_' rule keeps out (``{0.__globals__}``): refused as attributes.
+"""
 _BLOCK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _HINT = " (to write a literal brace, use '{{' or put a space after '{')"
 
@@ -101,7 +103,7 @@ class _Fail:
 
 
 def _check(tree: ast.AST, fail: _Fail, line: int, col: int, what: str) -> None:
-    """Refuse anything outside the safe subset; ``col`` is the column of ``tree``'s text."""
+    """Refuse anything outside the safe subset; `col` is the column of `tree`'s text."""
     for node in ast.walk(tree):
         at = col + getattr(node, "col_offset", 0)
         if isinstance(node, ast.keyword) and node.arg is None:
@@ -132,7 +134,7 @@ def _check(tree: ast.AST, fail: _Fail, line: int, col: int, what: str) -> None:
 def parse_expression(
     text: str, fail: _Fail, line: int, col: int, what: str = "a template expression"
 ) -> ast.expr:
-    """Parse and check one expression whose first character is at (``line``, ``col``)."""
+    """Parse and check one expression whose first character is at (`line`, `col`)."""
     stripped = text.lstrip()
     col += len(text) - len(stripped)
     stripped = stripped.rstrip()
@@ -366,5 +368,6 @@ class _Parser:
 
 
 def parse(text: str, name: str = "<string>") -> ParsedTemplate:
-    """Parse one template's text; raise :class:`TemplateSyntaxError` on the first mistake."""
+    """Parse one template's text; raise [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError]
+    on the first mistake."""
     return _Parser(text, name).parse()

@@ -1,26 +1,26 @@
 """The runtime namespace: the only names compiled template code may reference.
 
-Generated code runs with empty ``__builtins__``; every name it uses is either a local (a context
-variable or a loop variable), a constant hoisted by the compiler (``_k0``, ``_k1``...), or one of
+Generated code runs with empty `__builtins__`; every name it uses is either a local (a context
+variable or a loop variable), a constant hoisted by the compiler (`_k0`, `_k1`...), or one of
 the helpers below. Keeping the list short and explicit makes the generated code easy to audit.
 
 ========  =============================================================
-``_e``    :func:`~kali.templating.markup.escape_value`: ``{x}``
-``_r``    :func:`~kali.templating.markup.raw_value`: ``{.x}`` inside a line
-``_rn``   :func:`~kali.templating.markup.raw_node`: ``{.x}`` on its own
-``_ef``   :func:`format_escape`: ``{x:.2f}``
-``_rf``   :func:`format_raw`: ``{.x:.2f}``
-``_j``    ``"".join``
-``_R``    :class:`~kali.templating.Rendered`, the list every render returns
-``_U``    :data:`UNDEFINED`, the value of a missing name in lenient mode
-``_f_*``  the formatters the template uses (``{x:num}`` calls ``_f_num``)
-``_b_*``  the safe builtins the template uses (``len``, ``range``...)
-``_ga``   ``checked_attribute``: ``x.name`` when ``name`` is one of
-          ``GUARDED_ATTRIBUTES`` (``x.replace``, ``x.gi_frame``...)
+`_e`    [`escape_value`][kali.templating.markup.escape_value]: `{x}`
+`_r`    [`raw_value`][kali.templating.markup.raw_value]: `{.x}` inside a line
+`_rn`   [`raw_node`][kali.templating.markup.raw_node]: `{.x}` on its own
+`_ef`   `format_escape`: `{x:.2f}`
+`_rf`   `format_raw`: `{.x:.2f}`
+`_j`    `"".join`
+`_R`    [`Rendered`][kali.templating.Rendered], the list every render returns
+`_U`    `UNDEFINED`, the value of a missing name in lenient mode
+`_f_*`  the formatters the template uses (`{x:num}` calls `_f_num`)
+`_b_*`  the safe builtins the template uses (`len`, `range`...)
+`_ga`   `checked_attribute`: `x.name` when `name` is one of
+          `GUARDED_ATTRIBUTES` (`x.replace`, `x.gi_frame`...)
 ========  =============================================================
 
-and ``_KeyError`` (``KeyError``), caught while binding the context names: reserved like every
-``_`` name, so a context variable called ``KeyError`` cannot shadow it.
+and `_KeyError` (`KeyError`), caught while binding the context names: reserved like every
+`_` name, so a context variable called `KeyError` cannot shadow it.
 """
 
 from __future__ import annotations
@@ -52,8 +52,6 @@ __all__ = [
     "namespace",
 ]
 
-#: Builtins a template may call without being passed them; a context variable of the same
-#: name takes precedence.
 SAFE_BUILTINS: Mapping[str, object] = {
     f.__name__: f
     for f in (
@@ -80,12 +78,11 @@ SAFE_BUILTINS: Mapping[str, object] = {
         zip,
     )
 }
+"""Builtins a template may call without being passed them; a context variable of the same name takes
+precedence.
+"""
 
 
-#: The interpreter's execution machinery: a frame holds its globals, builtins and locals and the
-#: frame that called it, a code object its bytecode and constants, a traceback its frames, a
-#: generator, coroutine or async generator its frame and code, a cell a closure's variable.
-#: None of their attributes is reachable from a template.
 INTERNAL_TYPES: tuple[type, ...] = (
     FrameType,
     CodeType,
@@ -95,37 +92,44 @@ INTERNAL_TYPES: tuple[type, ...] = (
     AsyncGeneratorType,
     CellType,
 )
+"""The interpreter's execution machinery: a frame holds its globals, builtins and locals and the
+frame that called it, a code object its bytecode and constants, a traceback its frames, a
+generator, coroutine or async generator its frame and code, a cell a closure's variable. None of
+their attributes is reachable from a template.
+"""
 
-#: Attributes of classes that a template may not read: ``mro`` lists a class's bases, up to
-#: ``object``.
 _TYPE_ATTRIBUTES = frozenset(name for name in dir(type) if not name.startswith("_"))
+"""Attributes of classes that a template may not read: ``mro`` lists a class's bases, up to
+``object``.
+"""
 
-#: Every attribute name without a leading ``_`` that an ``INTERNAL_TYPES`` type (or ``type``)
-#: has, read from the types themselves so that a new Python's additions are included:
-#: ``gi_frame``, ``f_globals``, ``tb_frame``, ``co_code``, ``cell_contents``, ``mro``, and a few
-#: ordinary names (``replace``, ``clear``, ``close``, ``send``, ``throw``). The compiler sends
-#: ``x.name`` through ``checked_attribute`` for these names only: every other attribute is a
-#: plain ``x.name``, which no internal type has, so the hot path pays nothing.
 GUARDED_ATTRIBUTES: frozenset[str] = frozenset(
     name for kind in (*INTERNAL_TYPES, type) for name in dir(kind) if not name.startswith("_")
 )
+"""Every attribute name without a leading ``_`` that an ``INTERNAL_TYPES`` type (or ``type``) has,
+read from the types themselves so that a new Python's additions are included: ``gi_frame``,
+``f_globals``, ``tb_frame``, ``co_code``, ``cell_contents``, ``mro``, and a few ordinary names
+(``replace``, ``clear``, ``close``, ``send``, ``throw``). The compiler sends ``x.name`` through
+``checked_attribute`` for these names only: every other attribute is a plain ``x.name``, which no
+internal type has, so the hot path pays nothing.
+"""
 
 
 def checked_attribute(value: object, name: str) -> object:
-    """``value.name`` for a name in ``GUARDED_ATTRIBUTES``: refused on the interpreter's machinery.
+    """`value.name` for a name in `GUARDED_ATTRIBUTES`: refused on the interpreter's machinery.
 
     Args:
         value: the object whose attribute the template reads.
         name: the attribute's name.
 
     Returns:
-        The attribute, as ``getattr(value, name)`` gives it.
+        The attribute, as `getattr(value, name)` gives it.
 
     Raises:
-        UnsafeAttributeError: ``value`` is a frame, code object, traceback, generator,
-            coroutine, async generator or cell (any attribute), or a class (``mro``); or the
+        UnsafeAttributeError: `value` is a frame, code object, traceback, generator,
+            coroutine, async generator or cell (any attribute), or a class (`mro`); or the
             attribute found is itself one of those objects (a wrapper that forwards
-            ``gi_frame``).
+            `gi_frame`).
     """
     if isinstance(value, INTERNAL_TYPES) or (isinstance(value, type) and name in _TYPE_ATTRIBUTES):
         raise UnsafeAttributeError(
@@ -143,7 +147,7 @@ def checked_attribute(value: object, name: str) -> object:
 
 
 def format_escape(value: object, spec: str) -> str:
-    """``{x:spec}``: ``format(x, spec)``, then escaped (unless ``x`` is safe markup)."""
+    """`{x:spec}`: `format(x, spec)`, then escaped (unless `x` is safe markup)."""
     text = format(value, spec)
     if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
         if hasattr(value, "__html__"):
@@ -153,15 +157,15 @@ def format_escape(value: object, spec: str) -> str:
 
 
 def format_raw(value: object, spec: str) -> str:
-    """``{.x:spec}``: ``format(x, spec)``, not escaped."""
+    """`{.x:spec}`: `format(x, spec)`, not escaped."""
     return format(value, spec)
 
 
 class Undefined:
-    """The value of a name the caller did not pass, in lenient mode (``strict=False``).
+    """The value of a name the caller did not pass, in lenient mode (`strict=False`).
 
     It renders as the empty string, is false, iterates as empty, and its attributes, items and
-    call results are itself, so ``{user.name}`` renders nothing when ``user`` is missing.
+    call results are itself, so `{user.name}` renders nothing when `user` is missing.
     """
 
     __slots__ = ()
@@ -199,8 +203,8 @@ class Undefined:
         return self
 
 
-#: The single :class:`Undefined` instance.
 UNDEFINED = Undefined()
+"""The single `Undefined` instance."""
 
 
 def namespace(formatters: Mapping[str, Formatter], builtins: list[str]) -> dict[str, object]:

@@ -38,14 +38,16 @@ class Template:
     Args:
         text: the template source.
         name: the name used in error messages (and in the generated code's filename).
-        loader: where ``{extends "x"}`` and ``{include "x"}`` find other templates: a
-            :class:`TemplateFolder`, any object with ``get_source(name)``, or a mapping of names
-            to template texts. ``None`` (the default) makes those tags a compile error.
-        formatters: the registry that ``{value:name}`` looks names up in; by default ``num``,
-            ``cents``, ``upper`` and ``lower``.
+        loader: where `{extends "x"}` and `{include "x"}` find other templates: a
+            [`TemplateFolder`][kali.templating.TemplateFolder], any object with `get_source(name)`,
+            or a mapping of names
+            to template texts. `None` (the default) makes those tags a compile error.
+        formatters: the registry that `{value:name}` looks names up in; by default `num`,
+            `cents`, `upper` and `lower`.
         strict: when true (the default) rendering a name that was not passed raises
-            :class:`UndefinedError`; when false such a name renders as empty, is false in
-            ``{if}`` and iterates as empty in ``{for}``.
+            [`UndefinedError`][kali.templating.UndefinedError]; when false such a name renders as
+            empty, is false in
+            `{if}` and iterates as empty in `{for}`.
 
     Raises:
         TemplateSyntaxError: the template (or a layout or partial it uses) is invalid.
@@ -86,12 +88,12 @@ class Template:
         return tuple(self._code.dependencies)
 
     def __call__(self, **context: object) -> IoList:
-        """Render with ``context`` as the template's names; return the iolist.
+        """Render with `context` as the template's names; return the iolist.
 
         Raises:
             UndefinedError: a name the template uses was not passed (strict mode).
             TemplateRenderError: any other exception raised while rendering, chained as
-                ``__cause__``, with the template and line of the failing tag.
+                `__cause__`, with the template and line of the failing tag.
         """
         try:
             return self._function(context)  # type: ignore[return-value]
@@ -114,7 +116,7 @@ class Template:
         Each part is rendered with the caller's keyword arguments and its output is passed to
         this template under the part's name. Strings become templates (with this template's
         loader, formatters and strictness). The result acts like a template and can be
-        assembled further::
+        assembled further:
 
             page = Template("<title>{title}</title><body>{.body}</body>")
             user_page = page.assembly(
@@ -139,7 +141,8 @@ class Template:
 
 
 class Assembly:
-    """A template with some names bound to sub-templates; see :meth:`Template.assembly`."""
+    """A template with some names bound to sub-templates; see
+    [`Template.assembly`][kali.templating.Template.assembly]."""
 
     def __init__(
         self,
@@ -160,7 +163,8 @@ class Assembly:
         return self.base(**values)
 
     def assembly(self, **parts: Renderable | str) -> Assembly:
-        """Bind more names, exactly like :meth:`Template.assembly`."""
+        """Bind more names, exactly like
+        [`Template.assembly`][kali.templating.Template.assembly]."""
         return Assembly(self, parts, self._make)
 
 
