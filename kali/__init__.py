@@ -11,6 +11,8 @@ from .errors import ConfigurationError as ConfigurationError
 from .errors import HTTPError as HTTPError
 from .forms import FormData as FormData
 from .forms import UploadFile as UploadFile
+from .live import EventStream as EventStream
+from .live import Stream as Stream
 from .multidict import Headers as Headers
 from .multidict import MultiDict as MultiDict
 from .options import ServerOptions as ServerOptions
@@ -48,6 +50,7 @@ __all__ = [
     "BuildError",
     "ConfigurationError",
     "Converter",
+    "EventStream",
     "FileBody",
     "FormData",
     "HTTPError",
@@ -68,6 +71,7 @@ __all__ = [
     "RouteError",
     "Server",
     "ServerOptions",
+    "Stream",
     "Template",
     "TemplateFolder",
     "TemplateNotFound",

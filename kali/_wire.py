@@ -18,6 +18,7 @@ from typing import Final
 
 from .errors import reason_phrase
 from .iolist import EAGER_LIMIT, BodyTooLarge, encoded_length, to_chunks, windows
+from .live import Stream
 from .response import FileBody, Response
 
 _status_lines: dict[int, str] = {}
@@ -74,10 +75,21 @@ class Prepared:
     """A response ready for the wire.
 
     `body` holds the pieces to send after `head`; a large iolist's pieces come
-    from `source`, window by window, and a file body is in `file`.
+    from `source`, window by window, and a file body is in `file`. A streamed
+    body is in `stream`, sent step by step (in chunks when `chunked`).
     """
 
-    __slots__ = ("body", "file", "head", "keep_alive", "length", "source", "status")
+    __slots__ = (
+        "body",
+        "chunked",
+        "file",
+        "head",
+        "keep_alive",
+        "length",
+        "source",
+        "status",
+        "stream",
+    )
 
     def __init__(
         self,
@@ -96,6 +108,20 @@ class Prepared:
         self.keep_alive = keep_alive
         self.file = file
         self.source = source
+        self.stream: Stream | None = None
+        self.chunked = False
+
+
+def chunk(pieces: list[bytes]) -> list[bytes]:
+    """One chunk of a chunked body holding `pieces` (none if they are empty)."""
+    size = sum(map(len, pieces))
+    if not size:
+        return []
+    return [f"{size:x}\r\n".encode(), *pieces, b"\r\n"]
+
+
+#: The end of a chunked body (no trailers).
+LAST_CHUNK: Final = b"0\r\n\r\n"
 
 
 def body_parts(
@@ -134,7 +160,11 @@ def frame(
     response has fields of the same names.
     """
     status = response.status
-    chunks, file, source, length = body_parts(response.body)
+    stream = response.body if isinstance(response.body, Stream) else None
+    if stream is None:
+        chunks, file, source, length = body_parts(response.body)
+    else:
+        chunks, file, source, length = [], None, None, -1
     parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
     has_type = False
     overridden: set[str] | None = None
@@ -154,10 +184,17 @@ def frame(
         parts += (name, ": ", value, "\r\n")
     parts.append(defaults.lines if overridden is None else defaults.without(overridden))
     body = has_body(status)
+    chunked = False
     if body:
         if not has_type and length:
             parts.append("Content-Type: text/html; charset=utf-8\r\n")
-        parts += ("Content-Length: ", str(length), "\r\n")
+        if stream is None:
+            parts += ("Content-Length: ", str(length), "\r\n")
+        elif http_version == "1.0":
+            keep_alive = False  # the body ends when the connection closes
+        else:
+            parts.append("Transfer-Encoding: chunked\r\n")
+            chunked = True
     if not keep_alive:
         parts.append("Connection: close\r\n")
     elif http_version == "1.0":
@@ -166,8 +203,14 @@ def frame(
     if method == "HEAD" or not body:
         if file is not None:
             file.file.close()
+        if stream is not None:
+            stream.close()
         return Prepared(status, "".join(parts).encode(), [], length, keep_alive)
-    return Prepared(status, "".join(parts).encode(), chunks, length, keep_alive, file, source)
+    prepared = Prepared(status, "".join(parts).encode(), chunks, length, keep_alive, file, source)
+    if stream is not None:
+        prepared.stream = stream
+        prepared.chunked = chunked
+    return prepared
 
 
 def frame_plain(

@@ -53,6 +53,7 @@ from .routing.errors import RouteError, route_error, where
 from .routing.router import Router, gc_paused, normalize_path
 from .routing.rules import Mount, Route
 from .routing.urls import SEGMENT_SAFE
+from .scheduler import Scheduler, Timer
 from .typing import Handler, HandlerT, Middleware, ResponseValue, RouteHandler
 
 ResourceT = TypeVar("ResourceT", bound=Resource)
@@ -60,6 +61,7 @@ ExceptionT = TypeVar("ExceptionT", bound=Exception)
 ErrorHandler = Callable[[Request, Any], ResponseValue]
 """An error handler: the request and the error, and the page to answer with."""
 ErrorHandlerT = TypeVar("ErrorHandlerT", bound=ErrorHandler)
+FunctionT = TypeVar("FunctionT", bound=Callable[..., object])
 
 _DEFAULT_METHODS = ("GET",)
 
@@ -89,6 +91,8 @@ class App:
         self._middleware: list[Middleware] = []
         self._by_status: dict[int, ErrorHandler] = {}
         self._by_exception: dict[type[BaseException], ErrorHandler] = {}
+        #: The app's timers, run by the server between requests (see [`kali.scheduler`][]).
+        self.scheduler = Scheduler()
         self._match: Callable[[str, str], Match | None] | None = None
         self._inner: Handler = self._compile_and_dispatch
         self.add_routes(routes)
@@ -280,6 +284,35 @@ class App:
                     "exception class such as ValueError"
                 )
             return handler
+
+        return register
+
+    # -- timers --------------------------------------------------------------------
+
+    def call_later(self, seconds: float, function: Callable[..., object], *args: Any) -> Timer:
+        """Call `function(*args)` once, `seconds` from now, on the serving thread
+        between two requests (see [`kali.scheduler`][kali.scheduler])."""
+        return self.scheduler.call_later(seconds, function, *args)
+
+    @overload
+    def every(self, seconds: float, function: Callable[..., object], /, *args: Any) -> Timer: ...
+    @overload
+    def every(self, seconds: float, /) -> Callable[[FunctionT], FunctionT]: ...
+    def every(
+        self, seconds: float, function: Callable[..., object] | None = None, /, *args: Any
+    ) -> Timer | Callable[[FunctionT], FunctionT]:
+        """Call `function(*args)` every `seconds`, on the serving thread between
+        requests; or, without a function, a decorator doing that:
+
+            @app.every(30)
+            def autosave() -> None: ...
+        """
+        if function is not None:
+            return self.scheduler.every(seconds, function, *args)
+
+        def register(target: FunctionT) -> FunctionT:
+            self.scheduler.every(seconds, target)
+            return target
 
         return register
 

@@ -26,6 +26,7 @@ from typing import Final
 
 from ._wire import HeaderBlock, Prepared, frame, frame_plain
 from .errors import HTTPError
+from .live import Stream
 from .protection import SAFE_METHODS, Guard
 from .protocol import RequestHead
 from .request import Request
@@ -51,7 +52,8 @@ _sink: ContextVar[list[BaseException] | None] = ContextVar("kali_exceptions", de
 def to_response(value: ResponseValue) -> Response:
     """Turn what a handler returned into a [`Response`][kali.Response].
 
-    `str`, `bytes` and iolists become a 200 `text/html; charset=utf-8` response.
+    `str`, `bytes` and iolists become a 200 `text/html; charset=utf-8` response;
+    so do a generator and a [`Stream`][kali.live.Stream], sent step by step.
     Anything else is a programming error, reported with its type.
     """
     kind = type(value)
@@ -61,8 +63,8 @@ def to_response(value: ResponseValue) -> Response:
         return Response(value)  # type: ignore[arg-type]
     if isinstance(value, Response):
         return value
-    if isinstance(value, (str, bytes, list, tuple)):
-        return Response(value)
+    if isinstance(value, (str, bytes, list, tuple, Stream, Iterator)):
+        return Response(value)  # an iterator is sent step by step
     raise TypeError(
         f"a handler must return a Response, str, bytes or an iolist, not {kind.__name__}"
         + (" (did it forget to return?)" if value is None else "")
@@ -176,19 +178,18 @@ class Pipeline:
     def respond(self, request: Request) -> Response:
         """Call the handler and return its response; never raises an `Exception`.
 
-        The request's temporary files are closed afterwards.
+        The request's temporary files are closed afterwards (for a streamed body,
+        once the stream is finished: its steps may still read the request).
         """
         try:
             value = self.handler(request)
-            if type(value) is Response:
-                return value
-            return to_response(value)
+            response = value if type(value) is Response else to_response(value)
         except HTTPError as exc:
-            return error_page(exc)
+            response = error_page(exc)
         except Exception as exc:
-            return self._crashed(request, exc)
-        finally:
-            request.close()
+            response = self._crashed(request, exc)
+        _close_after(request, response)
+        return response
 
     def serve(self, request: Request, keep_alive: bool) -> tuple[Prepared, bool]:
         """Respond to `request` and frame the response; also say whether it asked
@@ -213,8 +214,7 @@ class Pipeline:
             response = error_page(exc)
         except Exception as exc:
             response = self._crashed(request, exc)
-        finally:
-            request.close()
+        _close_after(request, response)
         method = request.method
         try:
             prepared = frame(
@@ -246,9 +246,18 @@ class Pipeline:
             defaults=self.defaults,
         )
 
-    def _crashed(self, request: Request, exc: Exception) -> Response:
+    def _crashed(self, request: Request, exc: BaseException) -> Response:
         report_exception(request, exc)
         return exception_page(exc) if self.debug else Response.status_page(500)
+
+
+def _close_after(request: Request, response: Response) -> None:
+    # The request's temporary files go when the response no longer needs them.
+    body = response.body
+    if isinstance(body, Stream):
+        body.on_close(request.close)
+    else:
+        request.close()
 
 
 __all__ = [

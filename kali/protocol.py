@@ -91,19 +91,19 @@ class RequestHead(NamedTuple):
     raw_path: str
     """The path as sent, still percent-encoded."""
     query_string: str
-    """The part of the target after ``?`` (empty if none)."""
+    """The part of the target after `?` (empty if none)."""
     http_version: str
-    """``"1.1"`` or ``"1.0"``."""
+    """`"1.1"` or `"1.0"`."""
     headers: list[tuple[str, str]]
     """Header fields with lower-cased names, values decoded as Latin-1."""
     keep_alive: bool
     """Whether the connection stays open after this request."""
     expect_continue: bool
-    """The client waits for ``100 Continue`` before sending its body."""
+    """The client waits for `100 Continue` before sending its body."""
     content_length: int | None
-    """The declared body length; ``None`` for a chunked body."""
+    """The declared body length; `None` for a chunked body."""
     host: str | None
-    """The Host header (validated), or ``None`` for an HTTP/1.0 request without one."""
+    """The Host header (validated), or `None` for an HTTP/1.0 request without one."""
 
 
 class Data(NamedTuple):

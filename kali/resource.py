@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .request import Request
 
 VERBS: tuple[str, ...] = ("get", "post", "put", "patch", "delete", "head", "options")
-"""Method names that handle a verb; ``<verb>_<action>`` handles a named action."""
+"""Method names that handle a verb; `<verb>_<action>` handles a named action."""
 
 
 class Resource:

@@ -7,13 +7,16 @@ import json as _json
 import mimetypes
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from email.utils import formatdate
-from typing import IO, Any, Self, SupportsIndex, TypeAlias, overload
+from typing import IO, TYPE_CHECKING, Any, Self, SupportsIndex, TypeAlias, Union, overload
 from urllib.parse import quote
 
 from .errors import reason_phrase
-from .typing import HeadersArg, IoList
+from .typing import HeadersArg, IoItem, IoList
+
+if TYPE_CHECKING:
+    from .live import Stream
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -43,7 +46,7 @@ class FileBody:
         return f"FileBody({getattr(self.file, 'name', self.file)!r}, {self.length})"
 
 
-Body: TypeAlias = str | bytes | IoList | FileBody
+Body: TypeAlias = Union[str, bytes, IoList, FileBody, "Stream", Iterator[IoItem]]
 """What a [`Response`][kali.Response] may carry."""
 
 
@@ -81,7 +84,7 @@ class ResponseHeaders(list[tuple[str, str]]):
     __slots__ = ()
 
     def __init__(self, items: HeadersArg = (), content_type: str | None = None) -> None:
-        super().__init__()
+        # PERF: no list.__init__ call: list.__new__ made the list empty already.
         if items:
             pairs = items.items() if type(items) is dict or isinstance(items, Mapping) else items
             for name, value in pairs:
@@ -176,6 +179,16 @@ class Response:
     ) -> None:
         if status != 200 and not 200 <= status <= 599:
             raise ValueError(f"a response status must be from 200 to 599, not {status}")
+        kind = type(body)
+        if (
+            kind is not bytes
+            and kind is not list
+            and kind is not str
+            and isinstance(body, Iterator)
+        ):
+            from .live import Stream  # an iterator is sent step by step
+
+            body = Stream(body)
         self.body = body
         self.status = status
         self.headers = ResponseHeaders(headers or (), content_type)

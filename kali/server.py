@@ -34,19 +34,22 @@ import sys
 import threading
 import time
 import webbrowser
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Final
 
 from typing_extensions import Unpack
 
-from ._wire import Prepared, error_bytes
+from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
+from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import Pipeline
 from .protection import Guard
 from .protocol import NEED_DATA, Data, ProtocolError, RequestHead, RequestParser
 from .request import Request
 from .response import FileBody
+from .scheduler import Scheduler
 from .typing import Handler
 
 log = logging.getLogger("kali")
@@ -73,6 +76,9 @@ _RATE_GRACE: Final = 5.0
 it began.
 """
 _NO_DESCRIPTORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: How long one turn of the loop may spend on stream steps before going back to
+#: the sockets (at least one step runs).
+_STEP_BUDGET: Final = 0.005
 
 
 class _Phase:
@@ -104,6 +110,7 @@ class BindError(OSError):
 class _Connection:
     __slots__ = (
         "body",
+        "chunked",
         "client",
         "close_after_write",
         "deadline",
@@ -122,6 +129,8 @@ class _Connection:
         "sock",
         "source",
         "started",
+        "stepping",
+        "stream",
         "writing",
     )
 
@@ -133,6 +142,9 @@ class _Connection:
         self.out_pos = 0
         self.file: FileBody | None = None  # a file to send once out is empty
         self.source: Iterator[list[bytes]] | None = None  # more pieces, window by window
+        self.stream: Stream | None = None  # a body sent step by step
+        self.chunked = False
+        self.stepping = False  # queued to run a step of its stream
         self.head: RequestHead | None = None
         self.body: BodyBuffer | None = None
         self.close_after_write = False
@@ -210,6 +222,12 @@ class Server:
         self._stopping = False
         self._closed = False
         self._log_requests = False
+        # Streams with a step to run, one step each per turn of the loop.
+        self._stepping: deque[_Connection] = deque()
+        self._streams: dict[Stream, _Connection] = {}
+        found = getattr(handler, "scheduler", None)
+        #: The timers this server runs between requests (an App's own, when serving one).
+        self.scheduler: Scheduler = found if isinstance(found, Scheduler) else Scheduler()
 
     # -- running ---------------------------------------------------------------
 
@@ -224,10 +242,17 @@ class Server:
         wake = self._wake_r
         on_readable = self._on_readable
         flush = self._flush
+        scheduler = self.scheduler
+        stepping = self._stepping
         next_sweep = time.monotonic() + 1.0
         try:
             while not self._stopping:
-                for key, mask in select(0.0 if self._ready else 1.0):
+                if self._ready or stepping:
+                    timeout = 0.0
+                else:
+                    due = scheduler.next_due()
+                    timeout = 1.0 if due is None or due > 1.0 else due
+                for key, mask in select(timeout):
                     conn = key.data
                     if conn is None:
                         self._accept()
@@ -249,6 +274,10 @@ class Server:
                     for conn in ready:
                         if not conn.writing and conn.sock.fileno() >= 0:
                             self._guarded(self._process, conn)
+                if stepping:
+                    self._step_streams()
+                if scheduler.next_due() == 0.0:
+                    scheduler.run_due()
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
@@ -348,18 +377,22 @@ class Server:
         """Close one connection to make room: the oldest idle one, else the slowest
         unfinished one (by bytes moved a second). False if none can go."""
         idle: _Connection | None = None
+        waiting: _Connection | None = None
         slowest: _Connection | None = None
         slowest_rate = 0.0
         now = time.monotonic()
         for conn in self._connections.values():
-            if conn.phase is _IDLE and not conn.writing:
+            if conn.stream is not None:
+                if waiting is None and not conn.stepping and not conn.writing:
+                    waiting = conn  # an event stream waiting for events
+            elif conn.phase is _IDLE and not conn.writing:
                 if idle is None or conn.deadline < idle.deadline:
                     idle = conn
             else:
                 rate = conn.moved / max(now - conn.since, 0.001)
                 if slowest is None or rate < slowest_rate:
                     slowest, slowest_rate = conn, rate
-        victim = idle or slowest
+        victim = idle or waiting or slowest
         if victim is None:
             return False
         self._close(victim)
@@ -399,6 +432,11 @@ class Server:
             conn.file = None
         conn.source = None
         conn.out = []
+        stream = conn.stream
+        if stream is not None:
+            conn.stream = None
+            stream.notify = None
+            stream.close()  # the client went away: the generator's finally runs
         if conn.body is not None:
             conn.body.close()
             conn.body = None
@@ -409,6 +447,15 @@ class Server:
     def _sweep(self, now: float) -> None:
         rate = self.timeouts.body_rate
         for conn in list(self._connections.values()):
+            stream = conn.stream
+            if stream is not None:
+                # A stream may be silent for as long as it likes (an event stream
+                # waiting for events); only a reader that stopped reading is cut.
+                if conn.writing and conn.deadline < now:
+                    self._close(conn)
+                else:
+                    stream.tick(now)
+                continue
             slow = (conn.phase is _BODY or conn.writing) and conn.moved < rate * (
                 now - conn.since - _RATE_GRACE
             )
@@ -438,12 +485,20 @@ class Server:
             return
         conn.moved += len(data)
         conn.parser.feed(data)
+        if conn.stream is not None:
+            # Requests pipelined behind a stream wait for its end; read no more.
+            if conn.parser.buffered > _RECV_SIZE:
+                self._watch(conn, 0)
+            return
         self._process(conn)
 
     def _on_eof(self, conn: _Connection) -> None:
         # The client has shut down its side. Requests it sent before are still
         # answered (a half-close after pipelined requests), then the connection closes.
         conn.eof = True
+        if conn.stream is not None:
+            self._close(conn)  # nobody reads the stream any more
+            return
         if conn.phase is _DRAIN or not conn.parser.buffered:
             if not conn.writing:
                 self._close(conn)
@@ -463,7 +518,7 @@ class Server:
         when the response has to wait for the socket, or when more data is needed.
         """
         parser = conn.parser
-        while not conn.writing and not self._stopping:
+        while not conn.writing and conn.stream is None and not self._stopping:
             try:
                 event = parser.next_event()
             except ProtocolError as exc:
@@ -582,11 +637,79 @@ class Server:
         conn.phase = _DRAIN if drain else _IDLE
         self._send_pieces(conn, error_bytes(status, message, self.pipeline.defaults))
 
+    # -- streams ---------------------------------------------------------------
+
+    def _stream_ready(self, stream: Stream) -> None:
+        # A stream that had nothing to send (an event stream) has something now.
+        conn = self._streams.get(stream)
+        if conn is not None and not conn.stepping and not conn.writing:
+            conn.stepping = True
+            self._stepping.append(conn)
+
+    def _step_streams(self) -> None:
+        """Run one step of each stream that has one, round-robin, within a few
+        milliseconds; then the loop goes back to the sockets."""
+        queue = self._stepping
+        budget = time.perf_counter() + _STEP_BUDGET
+        for _ in range(len(queue)):
+            conn = queue.popleft()
+            conn.stepping = False
+            stream = conn.stream
+            if stream is None or conn.sock.fileno() < 0:
+                continue
+            if conn.writing and _unsent(conn) > HIGH_WATER:
+                continue  # a slow reader: resumed when its output drains
+            try:
+                pieces = stream.step()
+            except Exception:
+                log.exception("Error in a streamed response; its connection is closed")
+                self._close(conn)
+                continue
+            if pieces is None:
+                self._end_stream(conn)
+            else:
+                if pieces:
+                    self._send_pieces(conn, chunk(pieces) if conn.chunked else pieces)
+                if conn.stream is stream and stream.ready() and not conn.stepping:
+                    conn.stepping = True
+                    queue.append(conn)
+            if time.perf_counter() > budget:
+                break
+
+    def _end_stream(self, conn: _Connection) -> None:
+        stream = conn.stream
+        conn.stream = None
+        if stream is not None:
+            stream.notify = None
+            self._streams.pop(stream, None)
+        if conn.chunked:
+            conn.chunked = False
+            self._send_pieces(conn, [LAST_CHUNK])
+            if not conn.writing and not conn.close_after_write and conn.sock.fileno() >= 0:
+                self._process(conn)  # pipelined requests, or wait for the next one
+        else:
+            conn.close_after_write = True
+            self._send_pieces(conn, [])
+
     # -- writing ---------------------------------------------------------------
 
     def _send(self, conn: _Connection, prepared: Prepared) -> None:
         conn.file = prepared.file
         conn.source = prepared.source
+        stream = prepared.stream
+        if stream is not None:
+            conn.stream = stream
+            conn.chunked = prepared.chunked
+            conn.deadline = time.monotonic() + self.timeouts.progress
+            stream.notify = self._stream_ready
+            self._streams[stream] = conn
+            if not conn.nodelay and self._tcp:  # small steps must leave at once
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                conn.nodelay = True
+            stream.on_close(lambda: self._streams.pop(stream, None))
+            if stream.ready():
+                conn.stepping = True
+                self._stepping.append(conn)
         body = prepared.body
         if body:
             self._send_pieces(conn, [prepared.head, *body])
@@ -654,6 +777,17 @@ class Server:
             if exc.errno not in (errno.EPIPE, errno.ECONNRESET):
                 log.debug("send failed: %s", exc)
             self._close(conn)
+            return
+        stream = conn.stream
+        if stream is not None:
+            # Between two steps: the client may close (read to see it), and a
+            # stream paused at the high-water mark goes on.
+            if conn.writing:
+                conn.writing = False
+            self._watch(conn, _READ)
+            if not conn.stepping and stream.ready():
+                conn.stepping = True
+                self._stepping.append(conn)
             return
         if conn.close_after_write:
             if conn.phase is _DRAIN and not self._stopping and not conn.eof:
@@ -724,6 +858,10 @@ class Server:
             return sock.send(chunk)
         except BlockingIOError:
             return 0
+
+
+def _unsent(conn: _Connection) -> int:
+    return sum(len(piece) for piece in conn.out[conn.out_pos :])
 
 
 def _bind_error(exc: OSError, address: str, port: int) -> BindError:

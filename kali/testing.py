@@ -16,22 +16,27 @@ the socket:
 from __future__ import annotations
 
 import json as _json
+import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ._wire import error_bytes
+from ._wire import Prepared, error_bytes
 from .errors import ProtocolError
+from .live import Stream, Subscription
 from .multidict import Headers
 from .pipeline import SECURITY_HEADERS, Pipeline, capture_exceptions
 from .protection import Guard
 from .protocol import NEED_DATA, Data, EndOfMessage, RequestHead, RequestParser
 from .request import Request
+from .scheduler import Scheduler
 from .typing import Handler, HeadersArg
 
 FileArg = tuple[str, bytes] | tuple[str, bytes, str]
-"""A file for ``files=``: ``(filename, content)`` or ``(filename, content, content_type)``."""
+"""A file for `files=`: `(filename, content)` or `(filename, content, content_type)`."""
+
+log = logging.getLogger("kali")
 
 
 class TestResponse:
@@ -165,9 +170,16 @@ class TestClient:
         request = Request.from_head(head, body, ("127.0.0.1", 50000))
         with capture_exceptions() as caught:
             prepared, _shut_down = self.pipeline.serve(request, head.keep_alive)
-        if caught and self.raise_server_exceptions:
-            raise caught[0]
+            if caught and self.raise_server_exceptions:
+                raise caught[0]
+            return self._received(prepared, caught)
+
+    def _received(self, prepared: Prepared, caught: list[BaseException]) -> TestResponse:
         content = b"".join(prepared.body)
+        if prepared.stream is not None:
+            content += b"".join(_run_stream(prepared.stream, caught))
+            if caught and self.raise_server_exceptions:
+                raise caught[0]
         if prepared.source is not None:
             content += b"".join(piece for window in prepared.source for piece in window)
         if prepared.file is not None:
@@ -184,6 +196,20 @@ class TestClient:
             else:
                 self.cookies[name] = cookie_value
         return result
+
+    def run_timers(self, advance: float = 0.0) -> int:
+        """Run the app's timers that are due, as the server would between requests,
+        after moving time `advance` seconds on; return how many ran.
+
+        The handler's timers are those of its [`Scheduler`][kali.scheduler.Scheduler]
+        (`app.scheduler`); a handler without one has none.
+        """
+        scheduler = getattr(self.handler, "scheduler", None)
+        if not isinstance(scheduler, Scheduler):
+            return 0
+        if advance:
+            scheduler.shift(advance)
+        return scheduler.run_due()
 
     def get(self, target: str, **kwargs: Any) -> TestResponse:
         """Send a GET request (see `request` for the keyword arguments)."""
@@ -212,6 +238,23 @@ class TestClient:
     def options(self, target: str, **kwargs: Any) -> TestResponse:
         """Send an OPTIONS request."""
         return self.request("OPTIONS", target, **kwargs)
+
+
+def _run_stream(stream: Stream, caught: list[BaseException]) -> Iterator[bytes]:
+    """Every step of a streamed body, run now, in order. An event stream gives the
+    events waiting now and ends (the test client holds no connection for later ones).
+    An exception in a step is logged and collected in `caught`, and ends the body."""
+    if isinstance(stream, Subscription):
+        yield from stream.drain()
+        return
+    try:
+        while (pieces := stream.step()) is not None:
+            yield from pieces
+    except Exception as exc:
+        log.error("Error in a streamed response", exc_info=exc)
+        caught.append(exc)
+    finally:
+        stream.close()
 
 
 def _parse_head(raw: bytes, body: bytes) -> TestResponse:

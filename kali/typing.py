@@ -17,10 +17,11 @@ There is one family of handler types:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Concatenate, TypeAlias, TypeVar, Union
 
 if TYPE_CHECKING:
+    from .live import Stream
     from .request import Request
     from .response import Response
 
@@ -28,9 +29,10 @@ IoItem: TypeAlias = Union[str, bytes, "IoList"]
 """One leaf or branch of an iolist."""
 IoList: TypeAlias = Sequence[IoItem]
 """Nested lists (or tuples) of `str`/`bytes`: a body that is never joined."""
-ResponseValue: TypeAlias = Union["Response", str, bytes, IoList]
+ResponseValue: TypeAlias = Union["Response", str, bytes, IoList, Iterator[IoItem], "Stream"]
 """Anything a handler may return. `str`, `bytes` and iolists are served as `text/html;
-charset=utf-8` with status 200.
+charset=utf-8` with status 200; an iterator (a generator) or a [`Stream`][kali.live.Stream]
+is sent step by step (see [`kali.live`][kali.live]).
 """
 Handler: TypeAlias = Callable[["Request"], ResponseValue]
 """A handler: any callable from a `Request` to a response value."""

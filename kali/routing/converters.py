@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 GREEDY_WEIGHT = 1000
 """Converters of this weight and more are greedy: they take the rest of the path, slashes included
-(only ``path`` is).
+(only `path` is).
 """
 # Python refuses to convert longer digit strings to int (a guard against slow
 # conversions); such a segment is simply not a number here, so the route does not match.

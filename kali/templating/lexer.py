@@ -21,7 +21,7 @@ from .errors import TemplateSyntaxError
 __all__ = ["BLOCK_KEYWORDS", "Token", "tokenize"]
 
 BLOCK_KEYWORDS = ("for", "if", "elif", "else", "end", "block", "extends", "include")
-"""Words that open a block tag when followed by a space (``else`` and ``end`` stand alone)."""
+"""Words that open a block tag when followed by a space (`else` and `end` stand alone)."""
 
 _START = re.compile(r"\{\{|\}\}|\{(?=[A-Za-z_#]|\.[A-Za-z_])")
 _BLOCK = re.compile(r"(?:for|if|elif|block|extends|include)\s|(?:else|end)\s*\Z")

@@ -110,4 +110,4 @@ class ParsedTemplate:
     extends: str | None = None
     extends_pos: Pos | None = None
     blocks: dict[str, Block] = field(default_factory=dict)
-    """Every ``{block}`` in the template, nested ones included, by name."""
+    """Every `{block}` in the template, nested ones included, by name."""

@@ -83,8 +83,8 @@ _DESCRIBE = {
     ast.MatMult: "'@'",
 }
 _FORMAT_METHODS = frozenset({"format", "format_map"})
-"""``str.format`` and ``str.format_map`` follow ``{0.attr}`` and ``{0[key]}`` in their text, so they
-would reach what the '_' rule keeps out (``{0.__globals__}``): refused as attributes.
+"""`str.format` and `str.format_map` follow `{0.attr}` and `{0[key]}` in their text, so they
+would reach what the '_' rule keeps out (`{0.__globals__}`): refused as attributes.
 """
 _BLOCK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _HINT = " (to write a literal brace, use '{{' or put a space after '{')"

@@ -99,18 +99,18 @@ their attributes is reachable from a template.
 """
 
 _TYPE_ATTRIBUTES = frozenset(name for name in dir(type) if not name.startswith("_"))
-"""Attributes of classes that a template may not read: ``mro`` lists a class's bases, up to
-``object``.
+"""Attributes of classes that a template may not read: `mro` lists a class's bases, up to
+`object`.
 """
 
 GUARDED_ATTRIBUTES: frozenset[str] = frozenset(
     name for kind in (*INTERNAL_TYPES, type) for name in dir(kind) if not name.startswith("_")
 )
-"""Every attribute name without a leading ``_`` that an ``INTERNAL_TYPES`` type (or ``type``) has,
-read from the types themselves so that a new Python's additions are included: ``gi_frame``,
-``f_globals``, ``tb_frame``, ``co_code``, ``cell_contents``, ``mro``, and a few ordinary names
-(``replace``, ``clear``, ``close``, ``send``, ``throw``). The compiler sends ``x.name`` through
-``checked_attribute`` for these names only: every other attribute is a plain ``x.name``, which no
+"""Every attribute name without a leading `_` that an `INTERNAL_TYPES` type (or `type`) has,
+read from the types themselves so that a new Python's additions are included: `gi_frame`,
+`f_globals`, `tb_frame`, `co_code`, `cell_contents`, `mro`, and a few ordinary names
+(`replace`, `clear`, `close`, `send`, `throw`). The compiler sends `x.name` through
+`checked_attribute` for these names only: every other attribute is a plain `x.name`, which no
 internal type has, so the hot path pays nothing.
 """
 
