@@ -271,5 +271,6 @@ def wsgi_headers(
     if has_body(response.status):
         if not has_type and length:
             headers.append(("Content-Type", _HTML))
-        headers.append(("Content-Length", str(length)))
+        if length >= 0:  # a streamed body (-1) is framed by the WSGI server
+            headers.append(("Content-Length", str(length)))
     return headers

@@ -34,6 +34,7 @@ from urllib.parse import quote
 from ._wire import body_parts, has_body, status_text, wsgi_headers
 from .body import BodyBuffer
 from .errors import ProtocolError
+from .live import Stream, Subscription
 from .multidict import EnvironHeaders
 from .pipeline import SECURITY_HEADERS, Pipeline
 from .protection import SAFE_METHODS, Guard, is_loopback
@@ -129,6 +130,14 @@ class WSGIAdapter:
         body = response.body
         if type(body) is bytes:  # PERF: the usual body, with nothing to flatten
             chunks, file, source, length = [body], None, None, len(body)
+        elif isinstance(body, Stream):
+            start_response(
+                status_text(response.status), wsgi_headers(response, -1, pipeline.defaults)
+            )
+            if method == "HEAD" or not has_body(response.status):
+                body.close()
+                return []
+            return _steps(body)
         else:
             try:
                 chunks, file, source, length = body_parts(body)
@@ -200,6 +209,22 @@ def _request(environ: Environ) -> Request:
         headers=EnvironHeaders(environ),
         root_path=script_name.encode("latin-1").decode("utf-8", "replace") if script_name else "",
     )
+
+
+def _steps(stream: Stream) -> Iterator[bytes]:
+    # The WSGI server pulls the steps; closing this generator (the client went
+    # away) closes the stream. An event stream gives what is waiting and ends:
+    # WSGI has no way to hold a connection for later events.
+    try:
+        if isinstance(stream, Subscription):
+            yield from stream.drain()
+            return
+        while (pieces := stream.step()) is not None:
+            yield from pieces
+    except Exception:
+        log.exception("Error in a streamed response")
+    finally:
+        stream.close()
 
 
 def _file_iter(environ: Environ, body: FileBody) -> Iterable[bytes]:

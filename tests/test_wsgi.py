@@ -116,3 +116,13 @@ def test_file_body_is_bounded_by_its_length() -> None:
     _, body = call_wsgi(lambda request: response, environ)
     assert body == APP.read_bytes()[:10]
     assert handler_file.closed
+
+
+def test_a_streamed_body_under_waitress(waitress_port: int) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", waitress_port, timeout=5)
+    connection.request("GET", "/stream")
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("content-length") is None  # waitress frames it
+    assert response.read() == b"step 0\nstep 1\nstep 2\n"
+    connection.close()

@@ -18,6 +18,8 @@ def handler(request: kali.Request) -> kali.ResponseValue:
         return kali.Response.json(dict(request.form))
     if request.path == "/file":
         return kali.Response.file(Path(__file__))
+    if request.path == "/stream":
+        return (f"step {i}\n" for i in range(3))
     return ["<p>", request.method, " ", request.path, " ", request.query.get("q", ""), "</p>"]
 
 
