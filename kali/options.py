@@ -72,6 +72,10 @@ class ServerOptions:
     """
     security_headers: Mapping[str, str] = field(default_factory=lambda: dict(SECURITY_HEADERS))
     """Fields added to every response that does not set them; `{}` sends none."""
+    launch_token: bool | None = None
+    """Serve only the browser that opened the launch URL (it carries a random token,
+    exchanged for a cookie). `None`: on when bound to an address other computers can
+    reach (`address="0.0.0.0"`), off on loopback."""
 
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int):
@@ -111,6 +115,7 @@ class ServerSettings(TypedDict, total=False):
     access_log: bool
     allowed_hosts: Iterable[str] | None
     security_headers: Mapping[str, str]
+    launch_token: bool | None
 
 
 def make_options(options: ServerOptions | None, settings: ServerSettings) -> ServerOptions:

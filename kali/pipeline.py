@@ -18,6 +18,7 @@ So none of them can skip the protection, and all three answer alike.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 import traceback
 from collections.abc import Iterator, Mapping
@@ -130,7 +131,7 @@ class Pipeline:
             `{}` sends none. Defaults to [`SECURITY_HEADERS`][kali.pipeline.SECURITY_HEADERS].
     """
 
-    __slots__ = ("debug", "defaults", "guard", "handler")
+    __slots__ = ("debug", "defaults", "guard", "handler", "launch_token")
 
     def __init__(
         self,
@@ -139,11 +140,15 @@ class Pipeline:
         guard: Guard,
         debug: bool = False,
         security_headers: Mapping[str, str] = SECURITY_HEADERS,
+        launch_token: str | None = None,
     ) -> None:
         self.handler = handler
         self.guard = guard
         self.debug = debug
         self.defaults = HeaderBlock(dict(ResponseHeaders(security_headers)))
+        #: With a token, only a browser that opened the launch URL (which carries
+        #: it) is served; see [`check_token`][kali.pipeline.Pipeline.check_token].
+        self.launch_token = launch_token
 
     def refuse(
         self,
@@ -173,7 +178,49 @@ class Pipeline:
                 elif name == "sec-fetch-site":
                     site = value
             why = self.guard.refuse(method, head.host, origin, site)
-        return None if why is None else Response.status_page(403, why)
+        if why is not None:
+            return Response.status_page(403, why)
+        if self.launch_token is not None:
+            return self.check_token(head)
+        return None
+
+    def check_token(self, head: RequestHead) -> Response | None:
+        """For a server reachable from other computers: `None` for a request from
+        the browser that opened the launch URL, else the answer.
+
+        The launch URL carries `?kali_token=<token>`; the first request with it
+        gets the token as a cookie and a redirect to the same URL without it.
+        After that the cookie is checked; a request with neither gets a 403.
+        """
+        token = self.launch_token
+        assert token is not None
+        for name, value in head.headers:
+            if name == "cookie" and _cookie_token(value, token):
+                return None
+        query = head.query_string
+        if TOKEN_PARAM in query:
+            kept = []
+            found = False
+            for piece in query.split("&"):
+                key, _, value = piece.partition("=")
+                if key == TOKEN_PARAM:
+                    found = found or hmac.compare_digest(value.encode(), token.encode())
+                else:
+                    kept.append(piece)
+            if found:
+                location = head.raw_path.replace("\\", "%5C") + (
+                    "?" + "&".join(kept) if kept else ""
+                )
+                if location.startswith("//"):
+                    location = "/%2F" + location[2:]
+                response = Response.redirect(location, 303)
+                response.set_cookie(TOKEN_PARAM, token, same_site="Strict")
+                return response
+        return Response.status_page(
+            403,
+            "This app is served to other computers too, so it answers only the browser that "
+            "opened the address it printed when it started (with ?kali_token=...).",
+        )
 
     def respond(self, request: Request) -> Response:
         """Call the handler and return its response; never raises an `Exception`.
@@ -249,6 +296,18 @@ class Pipeline:
     def _crashed(self, request: Request, exc: BaseException) -> Response:
         report_exception(request, exc)
         return exception_page(exc) if self.debug else Response.status_page(500)
+
+
+#: The query parameter (and cookie) that carries the launch token.
+TOKEN_PARAM: Final = "kali_token"
+
+
+def _cookie_token(header: str, token: str) -> bool:
+    for pair in header.split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name == TOKEN_PARAM and hmac.compare_digest(value.encode(), token.encode()):
+            return True
+    return False
 
 
 def _close_after(request: Request, response: Response) -> None:

@@ -27,6 +27,7 @@ import contextlib
 import errno
 import logging
 import os
+import secrets
 import selectors
 import signal
 import socket
@@ -44,8 +45,8 @@ from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
 from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
-from .pipeline import Pipeline
-from .protection import Guard
+from .pipeline import TOKEN_PARAM, Pipeline
+from .protection import Guard, is_loopback
 from .protocol import NEED_DATA, Data, ProtocolError, RequestHead, RequestParser
 from .request import Request
 from .response import FileBody
@@ -203,11 +204,18 @@ class Server:
         self.address: str = host
         self.url = f"http://{f'[{host}]' if family == socket.AF_INET6 else host}:{self.port}/"
         """The URL the server answers on, e.g. `http://127.0.0.1:8080/`."""
+        use_token = options.launch_token
+        if use_token is None:
+            use_token = not is_loopback(host)
+        token = secrets.token_urlsafe(24) if use_token else None
+        #: The URL to open in the browser: `url`, with the launch token if there is one.
+        self.launch_url = self.url + (f"?{TOKEN_PARAM}={token}" if token else "")
         self.pipeline = Pipeline(
             handler,
             guard=Guard(host, options.allowed_hosts),
             debug=options.debug,
             security_headers=options.security_headers,
+            launch_token=token,
         )
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, _READ, None)
@@ -907,11 +915,17 @@ def serve_http(
         server = Server(handler, opts)
     except BindError as exc:
         raise SystemExit(f"kali: {exc.strerror}") from None
-    print(f"kali: serving on {server.url} (Ctrl-C to stop)", flush=True)
+    print(f"kali: serving on {server.launch_url} (Ctrl-C to stop)", flush=True)
+    if not is_loopback(server.address):
+        print(
+            f"kali: warning: bound to {server.address}, so other computers can connect; only "
+            "the browser that opens the address above (with its token) is served",
+            flush=True,
+        )
     if ready is not None:
         ready(server)
     if opts.open_browser:
-        _open_browser(server.url)
+        _open_browser(server.launch_url)
     restore = _install_signal_handlers(server)
     try:
         server.serve_forever()

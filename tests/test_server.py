@@ -534,3 +534,34 @@ def test_file_body_without_a_descriptor_is_read_and_sent(live_server: ServerFact
     with connect(server) as sock:
         assert get(sock, "/")[2] == b"hello"
         assert get(sock, "/")[2] == b"hello"
+
+
+def test_beyond_loopback_only_the_browser_with_the_launch_token_is_served() -> None:
+    server = Server(echo, address="0.0.0.0", port=0, access_log=False)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        assert "?kali_token=" in server.launch_url
+        token = server.launch_url.split("kali_token=")[1]
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            status, _, body = get(sock, "/page")
+            assert status == 403 and b"opened the address" in body
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            status, headers, _ = get(sock, f"/page?x=1&kali_token={token}")
+            assert status == 303 and headers["location"] == "/page?x=1"
+            cookie = headers["set-cookie"]
+            assert cookie.startswith(f"kali_token={token};") and "HttpOnly" in cookie
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            status, _, body = get(sock, "/page", f"Cookie: kali_token={token}\r\n")
+            assert (status, body) == (200, b"<p>GET /page</p>")
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            status, _, _ = get(sock, "/page", "Cookie: kali_token=guess\r\n")
+            assert status == 403
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_on_loopback_there_is_no_launch_token(live_server: ServerFactory) -> None:
+    server = live_server(echo)
+    assert server.launch_url == server.url
