@@ -46,7 +46,7 @@ from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import error_page, exception_page, report_exception, to_response
 from .request import Request
 from .resource import Resource, resource_methods
-from .response import Response
+from .response import Response, local_path
 from .routing.converters import Converter
 from .routing.endpoint import Endpoint, Match
 from .routing.errors import RouteError, route_error, where
@@ -513,11 +513,7 @@ class App:
 def _redirect(request: Request, raw_path: str) -> Response:
     from urllib.parse import quote
 
-    location = quote(request.root_path, safe=SEGMENT_SAFE + "/") + raw_path
-    # Never a Location a browser reads as another host: "/\\evil" and "//evil" are.
-    location = location.replace("\\", "%5C")
-    if location.startswith("//"):
-        location = "/%2F" + location[2:]
+    location = local_path(quote(request.root_path, safe=SEGMENT_SAFE + "/") + raw_path)
     if request.query_string:
         location += "?" + request.query_string
     status = 301 if request.method in ("GET", "HEAD") else 308

@@ -31,7 +31,7 @@ from .live import Stream
 from .protection import SAFE_METHODS, Guard
 from .protocol import RequestHead
 from .request import Request
-from .response import HTML, Response, ResponseHeaders
+from .response import HTML, Response, ResponseHeaders, local_path
 from .templating.markup import escape
 from .typing import Handler, ResponseValue
 
@@ -208,12 +208,8 @@ class Pipeline:
                 else:
                     kept.append(piece)
             if found:
-                location = head.raw_path.replace("\\", "%5C") + (
-                    "?" + "&".join(kept) if kept else ""
-                )
-                if location.startswith("//"):
-                    location = "/%2F" + location[2:]
-                response = Response.redirect(location, 303)
+                query = "?" + "&".join(kept) if kept else ""
+                response = Response.redirect(local_path(head.raw_path) + query, 303)
                 response.set_cookie(TOKEN_PARAM, token, same_site="Strict")
                 return response
         return Response.status_page(

@@ -50,6 +50,18 @@ Body: TypeAlias = Union[str, bytes, IoList, FileBody, "Stream", Iterator[IoItem]
 """What a [`Response`][kali.Response] may carry."""
 
 
+def local_path(path: str) -> str:
+    """`path` (and its query) as a redirect target that stays on this site.
+
+    Browsers read `//evil.example/` and `/\\evil.example/` in a Location as another
+    host: backslashes are percent-encoded and a leading `//` becomes `/%2F`.
+    """
+    path = path.replace("\\", "%5C")
+    if path.startswith("//"):
+        path = "/%2F" + path[2:]
+    return path
+
+
 def check_header(name: str, value: str) -> None:
     """Refuse a header name that is not a token, or a value with CR, LF or NUL.
 
@@ -326,4 +338,12 @@ class Response:
 
 _UTF8_TYPES = frozenset({"application/javascript", "application/json", "image/svg+xml"})
 
-__all__ = ["HTML", "Body", "FileBody", "Response", "ResponseHeaders", "check_header"]
+__all__ = [
+    "HTML",
+    "Body",
+    "FileBody",
+    "Response",
+    "ResponseHeaders",
+    "check_header",
+    "local_path",
+]
