@@ -39,6 +39,7 @@ from typing import Final
 
 from typing_extensions import Unpack
 
+from ._loading import refuse_to_serve_while_loading
 from ._wire import Prepared, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
 from .options import ServerOptions, ServerSettings, make_options
@@ -762,6 +763,7 @@ def serve_http(
     If the address cannot be bound (the port is taken, say) the program exits
     with one line saying what to do, rather than a traceback.
     """
+    refuse_to_serve_while_loading()  # `kali run` is importing a module that serves on import
     opts = make_options(options, settings)
     _configure_logging()
     try:
