@@ -33,7 +33,12 @@ def run(*args: str | Path, **env: str) -> None:
 
 
 def ensure_venv(extras: str) -> None:
-    """Create .venv and install kali (editable) with ``extras``, when needed."""
+    """Create .venv and install kali (editable) with ``extras``, when needed.
+
+    The editable install is a plain path entry for the checkout (pyproject.toml's
+    ``package-dir`` makes setuptools choose it), so mypy run on an app in another
+    folder with ``.venv/bin/python -m mypy`` finds kali; tests/test_install.py checks it.
+    """
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"kali needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     stamp = VENV / f".installed-{extras or 'runtime'}"

@@ -1,22 +1,37 @@
-"""The command line: `python -m kali run module:app`."""
+"""The command line: `python -m kali run module:app` (see `docs/cli.md`)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
+from . import __version__
+from ._loading import loading
+from .app import App
+from .errors import ConfigurationError
 from .server import serve_http
 from .typing import Handler
 
 
-def load_handler(spec: str) -> Handler:
+def load_handler(spec: str, *, factory: bool | None = None) -> Handler:
     """Import `"package.module:attribute"` and return the handler it names.
 
-    Raises `SystemExit` with a message saying what to fix.
+    The attribute is an [`App`][kali.App] or any handler (a callable taking the
+    request). A function that takes no arguments is a factory instead: it is
+    called, and what it returns is served. `factory=True` insists on calling it,
+    `factory=False` never calls it, `None` decides from its signature.
+
+    Raises:
+        SystemExit: with one line saying what to fix, when the module or the
+            attribute is missing, or when the target is neither a handler nor a
+            factory. A module that starts a server while it is imported stops the
+            program too, with the line to put under `if __name__ == "__main__":`.
     """
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name or not attribute:
@@ -24,7 +39,8 @@ def load_handler(spec: str) -> Handler:
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        with loading(module_name, "importing it"):
+            module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name == module_name.split(".")[0] or exc.name == module_name:
             raise SystemExit(
@@ -40,30 +56,130 @@ def load_handler(spec: str) -> Handler:
                 f"kali: module {module_name!r} has no attribute {attribute!r}"
             ) from None
     if not callable(target):
-        raise SystemExit(f"kali: {spec} is not callable; it must be a handler or an App")
-    handler: Handler = target
-    return handler
+        raise SystemExit(
+            f"kali: {spec} is {type(target).__name__}, not an App, a handler or a function "
+            "returning one"
+        )
+    if factory is None:
+        factory = _is_factory(target)
+    if not factory:
+        handler: Handler = target
+        return handler
+    if isinstance(target, App):
+        raise SystemExit(f"kali: {spec} is an App, not a function that makes one; drop --factory")
+    required = _required_parameters(target)
+    if required:
+        raise SystemExit(
+            f"kali: {spec} needs {', '.join(required)}, but `kali run` calls a factory "
+            f"without arguments; add a function that takes none and calls it, e.g. "
+            f"`def create() -> kali.App: return {attribute}(...)`"
+        )
+    with loading(module_name, f"calling {attribute}()"):
+        made: object = target()
+    if not callable(made):
+        raise SystemExit(
+            f"kali: {attribute}() returned {made!r}, not an App or a handler "
+            "(does it end with `return app`?)"
+        )
+    result: Handler = made
+    return result
+
+
+def _is_factory(target: Callable[..., object]) -> bool:
+    # A handler is called with the request. A callable that can be called with no
+    # arguments makes the app instead, unless it takes any number of them (`*args`):
+    # a handler would not give its request a default. One annotated to return an
+    # App is a factory too (then told to take no arguments, if it needs some).
+    if isinstance(target, App):
+        return False
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return False
+    returns = signature.return_annotation
+    if returns is App or (isinstance(returns, str) and returns.rpartition(".")[2] == "App"):
+        return True
+    try:
+        signature.bind()
+    except TypeError:
+        return False
+    kinds = {parameter.kind for parameter in signature.parameters.values()}
+    return inspect.Parameter.VAR_POSITIONAL not in kinds
+
+
+def _required_parameters(target: Callable[..., object]) -> list[str]:
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return []
+    return [
+        repr(name)
+        for name, parameter in signature.parameters.items()
+        if parameter.default is parameter.empty
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    ]
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number: give one from 1 to 65535, or 0 for a free one"
+        ) from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is out of range: give a port from 1 to 65535, or 0 for a free one"
+        )
+    return port
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, with where to look, rather than the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m kali` and the `kali` script."""
-    parser = argparse.ArgumentParser(prog="kali", description="Serve a kali app on localhost.")
+    parser = _Parser(prog="kali", description="Serve a kali app on localhost.")
+    parser.add_argument("--version", action="version", version=f"kali {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve a handler or App: kali run module:app")
     run.add_argument("app", help="what to serve, as module:attribute (e.g. myapp:app)")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
+    run.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks one)")
     run.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    run.add_argument("--debug", action="store_true", help="show tracebacks in error pages")
+    run.add_argument(
+        "--debug", action="store_true", help="show tracebacks in error pages (sets App.debug)"
+    )
+    run.add_argument(
+        "--factory",
+        action="store_true",
+        help="call the attribute without arguments and serve what it returns "
+        "(found by itself for a function that takes no arguments)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    handler = load_handler(args.app)
-    serve_http(
-        handler,
-        address=args.host,
-        port=args.port,
-        open_browser=not args.no_browser,
-        debug=args.debug,
-    )
+    handler = load_handler(args.app, factory=True if args.factory else None)
+    try:
+        if isinstance(handler, App):  # compiled first; --debug sets App.debug
+            handler.run(
+                address=args.host,
+                port=args.port,
+                open_browser=not args.no_browser,
+                debug=args.debug,
+            )
+        else:
+            serve_http(
+                handler,
+                address=args.host,
+                port=args.port,
+                open_browser=not args.no_browser,
+                debug=args.debug,
+            )
+    except ConfigurationError as exc:
+        raise SystemExit(f"kali: {exc}") from None
     return 0

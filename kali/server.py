@@ -41,6 +41,7 @@ from typing import Final
 
 from typing_extensions import Unpack
 
+from ._loading import refuse_to_serve_while_loading
 from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
 from .live import HIGH_WATER, Stream
@@ -909,6 +910,7 @@ def serve_http(
     If the address cannot be bound (the port is taken, say) the program exits
     with one line saying what to do, rather than a traceback.
     """
+    refuse_to_serve_while_loading()  # `kali run` is importing a module that serves on import
     opts = make_options(options, settings)
     _configure_logging()
     try:

@@ -46,6 +46,9 @@ class TemplateFolder:
             `folder.formatters.add(name, function)` or the `@folder.formatter(name)`
             decorator; compiled templates are dropped from the cache when it changes.
         encoding: the encoding of the template files.
+
+    Raises:
+        ValueError: ``path`` is not a directory (the message names the absolute path tried).
     """
 
     def __init__(
@@ -59,6 +62,8 @@ class TemplateFolder:
         encoding: str = "utf-8",
     ) -> None:
         self.path = Path(path)
+        if not self.path.is_dir():
+            raise ValueError(_not_a_folder(self.path))
         self.extension = extension
         self.auto_reload = auto_reload
         self.strict = strict
@@ -150,3 +155,15 @@ class TemplateFolder:
 
     def __repr__(self) -> str:
         return f"TemplateFolder({str(self.path)!r}, extension={self.extension!r})"
+
+
+def _not_a_folder(path: Path) -> str:
+    tried = os.path.abspath(path)
+    what = "is not a directory" if path.exists() else "does not exist"
+    message = f"TemplateFolder: the folder {tried} {what}"
+    if not path.is_absolute():
+        message += (
+            f" ({str(path)!r} is relative to the working directory {os.getcwd()}); for templates "
+            f"next to your module, write TemplateFolder(Path(__file__).parent / {str(path)!r})"
+        )
+    return message

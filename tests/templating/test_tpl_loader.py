@@ -180,3 +180,18 @@ def test_clear_and_repr(folder: TemplateFolder) -> None:
     assert folder("page") is not first
     assert "TemplateFolder(" in repr(folder)
     assert repr(first) == "<Template 'page.html'>"
+
+
+def test_a_missing_folder_is_refused_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as raised:
+        TemplateFolder("templates")
+    message = str(raised.value)
+    assert f"the folder {tmp_path / 'templates'} does not exist" in message
+    assert "relative to the working directory" in message
+    assert "TemplateFolder(Path(__file__).parent / 'templates')" in message
+    (tmp_path / "page.html").write_text("x")
+    with pytest.raises(ValueError, match=r"page\.html is not a directory$"):
+        TemplateFolder(tmp_path / "page.html")
