@@ -6,6 +6,7 @@ the pieces around them. Everything public is re-exported here.
 """
 
 from . import formlets as formlets
+from . import sqlite as sqlite
 from .app import App as App
 from .errors import ConfigurationError as ConfigurationError
 from .errors import HTTPError as HTTPError
@@ -78,5 +79,6 @@ __all__ = [
     "UploadFile",
     "formlets",
     "serve_http",
+    "sqlite",
     "to_response",
 ]
