@@ -45,6 +45,7 @@ changes in one transaction.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import os
@@ -486,9 +487,13 @@ def _describe(request: Request, handler: Handler | None) -> tuple[str, str]:
     endpoint = request.state.get("kali.endpoint")
     route = f"{request.method} {request.path}"
     if isinstance(endpoint, Endpoint):
+        found = endpoint.handler
+        if endpoint.is_mount:  # an app mounted without middleware of its own records nothing
+            label = where(found) if inspect.isroutine(found) else type(found).__qualname__
+            return f"{label} mounted at {endpoint.pattern}", route
         if endpoint.pattern != request.path:
             route += f" (route {endpoint.pattern})"
-        return where(endpoint.handler), route
+        return where(found), route
     return (where(handler) if handler is not None else "(unknown)"), route
 
 

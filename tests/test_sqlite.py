@@ -483,6 +483,24 @@ def test_a_mounted_app_is_guarded_by_the_outer_guard(
     assert ".purge (" in caplog.text and "POST /admin/purge (route /purge)" in caplog.text
 
 
+def test_a_mounted_app_without_middleware_is_named_by_its_mount(
+    db: sqlite3.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = kali.App()
+
+    @admin.post("/purge")
+    def purge(request: kali.Request) -> str:
+        db.execute("INSERT INTO task (title) VALUES ('x')")
+        return "purged"
+
+    app = kali.App()
+    app.use(sqlite.guard(db))
+    app.mount("/admin", admin)
+    with caplog.at_level(logging.ERROR, logger="kali"):
+        assert TestClient(app, raise_server_exceptions=False).post("/admin/purge").status == 500
+    assert "the handler App mounted at /admin returned" in caplog.text
+
+
 def test_two_threads_at_once_are_refused(db: sqlite3.Connection, other: sqlite3.Connection) -> None:
     entered, release = threading.Event(), threading.Event()
     app = kali.App()
