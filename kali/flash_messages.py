@@ -208,7 +208,7 @@ def render(items: Iterable[Message]) -> Rendered:
         items: the messages, as [`messages`][kali.flash_messages.messages] returns them.
 
     Returns:
-        The HTML, as a [`Rendered`][kali.templating.markup.Rendered] iolist.
+        The HTML, as a `Rendered` iolist (a list that templates insert without escaping).
     """
     lines = [
         f'<li class="flash flash-{escape(item.category)}">{escape(item.text)}</li>\n'
