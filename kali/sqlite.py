@@ -322,6 +322,7 @@ class TransactionLeftOpen(HTTPError):
         self.handler = handler
         #: The request and its route, `"POST /task/3 (route /task/<int:id>)"`.
         self.route = route
+        #: What went wrong and the fix, for the log: `str(error)`.
         self.description = description
 
     def __str__(self) -> str:
