@@ -5,10 +5,13 @@ iolist bodies, an [`App`][kali.App] with typed routes, compiled templates, and
 the pieces around them. Everything public is re-exported here.
 """
 
+from . import flash_messages as flash_messages
 from . import formlets as formlets
+from . import sqlite as sqlite
 from .app import App as App
 from .errors import ConfigurationError as ConfigurationError
 from .errors import HTTPError as HTTPError
+from .flash_messages import flash as flash
 from .forms import FormData as FormData
 from .forms import UploadFile as UploadFile
 from .live import EventStream as EventStream
@@ -80,7 +83,10 @@ __all__ = [
     "Timeouts",
     "UndefinedError",
     "UploadFile",
+    "flash",
+    "flash_messages",
     "formlets",
     "serve_http",
+    "sqlite",
     "to_response",
 ]

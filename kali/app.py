@@ -235,7 +235,9 @@ class App:
         outermost: it sees the request first and the response last. A middleware
         sees the exceptions raised inside it (an [`HTTPError`][kali.HTTPError] for
         a 404 included) before the app renders them as error pages. Returns
-        `middleware`, so `use` works as a decorator.
+        `middleware`, so `use` works as a decorator. Once a route matched,
+        `request.state["kali.app"]` is the app and `request.state["kali.endpoint"]`
+        the `Endpoint` that answered.
         """
         self._check_open("add a middleware", middleware)
         if not callable(middleware):
@@ -414,6 +416,7 @@ class App:
     def _make_dispatch(self, match: Callable[[str, str], Match | None]) -> Handler:
         """The innermost handler: normalize the path, match it, call the route."""
         unmatched = self._unmatched
+        record = bool(self._middleware)  # tell the middleware which app and route answered
 
         def dispatch(request: Request) -> ResponseValue:
             head = request.head
@@ -425,6 +428,8 @@ class App:
             found = match(head.method, raw)
             if found is None:
                 return unmatched(request)
+            if record:
+                request.state.update({"kali.app": self, "kali.endpoint": found[1]})
             result: ResponseValue = found[1].call(request, found[2])
             return result
 
