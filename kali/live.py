@@ -62,6 +62,7 @@ class Stream:
     def __init__(self, steps: Iterable[IoItem]) -> None:
         self._steps: Iterator[IoItem] | None = iter(steps)
         self._on_close: list[Callable[[], object]] = []
+        self._after_step: list[Callable[[], object]] = []
         #: Told that the stream has output to step (set by whoever sends it).
         self.notify: Callable[[Stream], None] | None = None
 
@@ -85,13 +86,25 @@ class Stream:
             return None
         try:
             item = next(steps)
+            for check in self._after_step:
+                check()
         except StopIteration:
-            self.close()
+            try:
+                for check in self._after_step:
+                    check()
+            finally:
+                self.close()
             return None
         except BaseException:
             self.close()
             raise
         return to_chunks(item)
+
+    def after_each_step(self, check: Callable[[], object]) -> None:
+        """Call `check()` after every step (and after the last); an exception it
+        raises ends the stream like one raised by the step. The SQLite guard uses it
+        so that no transaction stays open between two steps."""
+        self._after_step.append(check)
 
     def on_close(self, callback: Callable[[], object]) -> None:
         """Call `callback()` when the stream is finished or closed (once)."""

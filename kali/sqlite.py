@@ -57,8 +57,10 @@ from typing import Literal
 
 from .app import App
 from .errors import HTTPError
+from .live import Stream, Subscription
 from .pipeline import report_exception
 from .request import Request
+from .response import Response
 from .routing.endpoint import Endpoint
 from .routing.errors import where
 from .typing import Handler, ResponseValue
@@ -388,11 +390,27 @@ class TransactionGuard:
                     raise
                 if db.in_transaction:
                     check(request, handler)
-                return value
+                return self._check_steps(value, request, handler)
             finally:
                 busy.release()
 
         return guarded
+
+    def _check_steps(
+        self, value: ResponseValue, request: Request, handler: Handler
+    ) -> ResponseValue:
+        # A body sent step by step runs after the handler returned: check after each step.
+        if isinstance(value, Response):
+            stream = value.body if isinstance(value.body, Stream) else None
+        elif isinstance(value, Stream):
+            stream = value
+        elif isinstance(value, Iterator) and not isinstance(value, (str, bytes, list, tuple)):
+            stream = value = Stream(value)
+        else:
+            stream = None
+        if stream is not None and not isinstance(stream, Subscription):
+            stream.after_each_step(lambda: self.check(request, handler))
+        return value
 
     def check(self, request: Request, handler: Handler | None = None) -> None:
         """Raise [`TransactionLeftOpen`][kali.sqlite.TransactionLeftOpen] if a

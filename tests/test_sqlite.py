@@ -574,3 +574,36 @@ def test_the_guard_over_a_real_server(
         assert conn.getresponse().read() == b"pen"
     finally:
         conn.close()
+
+
+def test_the_guard_checks_after_each_step_of_a_streamed_body(tmp_path: Path) -> None:
+    db = sqlite.connect(tmp_path / "steps.sqlite3")
+    db.execute("CREATE TABLE t (n INTEGER)")
+    app = kali.App()
+    app.use(sqlite.guard(db))
+    steps_run: list[int] = []
+
+    @app.get("/import")
+    def import_rows(request: kali.Request) -> Iterator[str]:
+        for n in range(5):
+            with sqlite.transaction(db):
+                db.execute("INSERT INTO t VALUES (?)", (n,))
+            steps_run.append(n)
+            yield f"{n}\n"
+
+    @app.get("/forgets")
+    def forgets(request: kali.Request) -> Iterator[str]:
+        yield "first\n"
+        db.execute("INSERT INTO t VALUES (99)")  # no commit: the guard ends the stream
+        yield "never sent\n"
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/import").text == "0\n1\n2\n3\n4\n"
+    assert steps_run == [0, 1, 2, 3, 4]
+    response = client.get("/forgets")
+    assert response.text == "first\n"
+    assert not db.in_transaction
+    other = sqlite3.connect(tmp_path / "steps.sqlite3")
+    assert [n for (n,) in other.execute("SELECT n FROM t ORDER BY n")] == [0, 1, 2, 3, 4]
+    other.close()
+    db.close()
