@@ -44,6 +44,7 @@ from typing_extensions import Unpack
 from .errors import ConfigurationError, HTTPError
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import error_page, exception_page, report_exception, to_response
+from .protocol import RequestHead
 from .request import Request
 from .resource import Resource, resource_methods
 from .response import Response, local_path
@@ -425,6 +426,8 @@ class App:
                 normal = normalize_path(raw)
                 if normal != raw:
                     return _redirect(request, normal)
+            if head.method == "POST" and request.has_form:
+                head = _override_method(request)
             found = match(head.method, raw)
             if found is None:
                 return unmatched(request)
@@ -515,6 +518,31 @@ class App:
         return f"<App {len(self.router.endpoints)} routes, {state}>"
 
 
+#: The form field an HTML form (which can only GET or POST) names another method in.
+METHOD_FIELD = "_method"
+_OVERRIDES = frozenset({"PUT", "PATCH", "DELETE"})
+
+
+def _override_method(request: Request) -> RequestHead:
+    """A POST form with `_method=PUT`, `PATCH` or `DELETE` is answered as that method.
+
+    The request was checked against cross-site use as a POST, and the method it
+    becomes is as unsafe, so the protection holds. The handler sees the new method
+    in `request.method`.
+    """
+    head = request.head
+    wanted = request.form.get(METHOD_FIELD)
+    if wanted is None:
+        return head
+    wanted = wanted.upper()
+    if wanted not in _OVERRIDES:
+        raise HTTPError(
+            400, f"{METHOD_FIELD}={wanted!r}: a form may ask only for PUT, PATCH or DELETE"
+        )
+    request.head = head = head._replace(method=wanted)
+    return head
+
+
 def _redirect(request: Request, raw_path: str) -> Response:
     from urllib.parse import quote
 
@@ -525,4 +553,4 @@ def _redirect(request: Request, raw_path: str) -> Response:
     return Response.redirect(location, status)
 
 
-__all__ = ["App", "ErrorHandler", "normalize_path"]
+__all__ = ["METHOD_FIELD", "App", "ErrorHandler", "normalize_path"]

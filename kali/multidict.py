@@ -30,8 +30,8 @@ class MissingKey(HTTPError, KeyError):
         super().__init__(400, f"Missing {what} {key!r}")
         self.key = key
 
-    def __str__(self) -> str:
-        return str(self.message)
+    def __str__(self) -> str:  # not KeyError's repr of the key
+        return str(self.args[0])
 
 
 class MultiDict(Mapping[str, str]):

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 
 from kali.protocol import RequestHead
 
-from .protocol_corpus import VALID_REQUESTS, Generated, parse, requests_of, valid_requests
-from .test_protocol_properties import hostile_bytes
+from .corpus import VALID_REQUESTS, Generated, parse, requests_of, valid_requests
+from .test_properties import hostile_bytes
 
 
 class Seen(NamedTuple):

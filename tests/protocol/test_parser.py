@@ -19,7 +19,7 @@ from kali.protocol import (
     decode_path,
 )
 
-from .protocol_corpus import VALID_REQUESTS, parse, pipeline, requests_of, status_of
+from .corpus import VALID_REQUESTS, parse, pipeline, requests_of, status_of
 
 H = "Host: h"
 

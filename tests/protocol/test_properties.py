@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kali.protocol import DEFAULT_LIMITS, Data, EndOfMessage, Limits, RequestHead
 
-from .protocol_corpus import (
+from .corpus import (
     Generated,
     Outcome,
     observed,

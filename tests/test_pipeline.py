@@ -1,0 +1,27 @@
+"""The one pipeline: handler results, error pages, framing."""
+
+from __future__ import annotations
+
+import pytest
+
+import kali
+from kali.testing import TestClient
+
+
+def test_handler_returning_the_wrong_type_is_a_500_naming_it() -> None:
+    client = TestClient(lambda request: 42)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match="not int"):
+        client.get("/")
+    returns_none = lambda request: None  # noqa: E731
+    quiet = TestClient(returns_none, raise_server_exceptions=False)  # type: ignore[arg-type]
+    assert quiet.get("/").status == 500
+
+
+def test_http_error_status_and_headers() -> None:
+    def handler(request: kali.Request) -> str:
+        raise kali.HTTPError(405, "use POST", headers=[("Allow", "POST")])
+
+    response = TestClient(handler).get("/")
+    assert response.status == 405
+    assert response.headers["allow"] == "POST"
+    assert "use POST" in response.text

@@ -1,0 +1,57 @@
+"""The Request a handler receives: its parts, query, cookies, JSON body."""
+
+from __future__ import annotations
+
+import pytest
+
+import kali
+
+
+def test_request_parts() -> None:
+    request = kali.Request(
+        "GET",
+        "/caf%C3%A9/x?tag=a&tag=b&empty=&q=%E2%9C%93",
+        headers=[("Cookie", 'a=1; b="two"'), ("X-Many", "1"), ("x-many", "2")],
+    )
+    assert request.path == "/café/x"
+    assert request.raw_path == "/caf%C3%A9/x"
+    assert request.query.get_all("tag") == ["a", "b"]
+    assert request.query["empty"] == ""
+    assert request.query["q"] == "✓"
+    assert request.cookies == {"a": "1", "b": "two"}
+    assert request.headers["X-MANY"] == "1"
+    assert request.headers.get_all("x-many") == ["1", "2"]
+    assert request.headers.get("absent") is None
+
+
+def test_request_rejects_bad_targets() -> None:
+    with pytest.raises(ValueError, match="percent"):
+        kali.Request("GET", "/%zz")
+    with pytest.raises(ValueError, match="UTF-8"):
+        kali.Request("GET", "/%ff")
+
+
+def test_bad_query_utf8_is_a_400() -> None:
+    request = kali.Request("GET", "/?q=%ff")
+    with pytest.raises(kali.HTTPError) as info:
+        _ = request.query
+    assert info.value.status == 400
+
+
+def test_json_body() -> None:
+    assert kali.Request("POST", "/", body=b'{"a": [1]}').json() == {"a": [1]}
+    with pytest.raises(kali.HTTPError) as info:
+        kali.Request("POST", "/", body=b"{nope").json()
+    assert info.value.status == 400
+
+
+def test_query_with_bad_percent_encoding_is_a_400() -> None:
+    with pytest.raises(kali.HTTPError) as info:
+        _ = kali.Request("GET", "/?a=%zz").query
+    assert info.value.status == 400
+
+
+def test_deeply_nested_json_is_a_400_not_a_500() -> None:
+    with pytest.raises(kali.HTTPError) as info:
+        kali.Request("POST", "/", body=b"[" * 100_000).json()
+    assert info.value.status == 400

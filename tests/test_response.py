@@ -1,0 +1,88 @@
+"""The Response: helpers, headers checked once, cookies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import kali
+from kali.testing import TestClient
+
+
+def test_response_refuses_header_injection() -> None:
+    with pytest.raises(ValueError, match="control character"):
+        kali.Response("x", headers={"X-A": "a\r\nSet-Cookie: evil=1"})
+    with pytest.raises(ValueError, match="invalid header name"):
+        kali.Response("x", headers=[("Bad Name", "v")])
+    response = kali.Response("x")
+    with pytest.raises(ValueError):
+        response.set_header("Location", "/a\nb")
+    with pytest.raises(ValueError):
+        kali.Response.redirect("/a\r\nX: y")
+
+
+def test_response_helpers() -> None:
+    client = TestClient(
+        lambda request: {
+            "/text": kali.Response.text("plain"),
+            "/json": kali.Response.json({"ok": True, "é": 1}),
+            "/redirect": kali.Response.redirect("/there"),
+            "/page": kali.Response.status_page(418, "<short>"),
+            "/bytes": b"\x00\x01",
+            "/iolist": ["a", [b"b", ("c",)]],
+        }[request.path]
+    )
+    text = client.get("/text")
+    assert text.headers["content-type"] == "text/plain; charset=utf-8" and text.text == "plain"
+    data = client.get("/json")
+    assert data.headers["content-type"] == "application/json" and data.json() == {
+        "ok": True,
+        "é": 1,
+    }
+    moved = client.get("/redirect")
+    assert moved.status == 303 and moved.headers["location"] == "/there"
+    page = client.get("/page")
+    assert page.status == 418 and "418 I&#x27;m a Teapot" not in page.text
+    assert "&lt;short&gt;" in page.text
+    assert client.get("/bytes").body == b"\x00\x01"
+    iolist = client.get("/iolist")
+    assert iolist.body == b"abc"
+    assert iolist.headers["content-type"] == "text/html; charset=utf-8"
+    assert iolist.headers["content-length"] == "3"
+
+
+def test_json_helper_is_compact_utf8() -> None:
+    response = kali.Response.json({"k": "é"})
+    assert response.body == json.dumps({"k": "é"}, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_headers_appended_directly_are_checked_before_the_wire() -> None:
+    def handler(request: kali.Request) -> kali.Response:
+        response = kali.Response("x")
+        response.headers.append(("X-Next", request.query["n"]))  # bypasses add_header
+        return response
+
+    client = TestClient(handler, raise_server_exceptions=False)
+    assert client.get("/", query={"n": "fine"}).headers["x-next"] == "fine"
+    injected = client.get("/", query={"n": "a\r\nSet-Cookie: session=attacker"})
+    assert injected.status == 500 and "set-cookie" not in injected.headers
+
+
+def test_response_status_must_be_final() -> None:
+    for status in (100, 199, 600, 999):
+        with pytest.raises(ValueError, match="200 to 599"):
+            kali.Response("x", status)
+
+
+def test_cookies_round_trip_and_attributes_are_checked() -> None:
+    response = kali.Response("x")
+    response.set_cookie("name", "Ada Lovelace; x=1")
+    cookie = response.get_header("Set-Cookie")
+    assert cookie is not None
+    request = kali.Request("GET", "/", headers={"Cookie": cookie.split(";")[0]})
+    assert request.cookies == {"name": "Ada Lovelace; x=1"}
+    with pytest.raises(ValueError, match="cookie path"):
+        response.set_cookie("a", "b", path="/; Domain=example.com")
+    with pytest.raises(ValueError, match="same_site"):
+        response.set_cookie("a", "b", same_site="Lax; Secure")
