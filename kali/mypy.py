@@ -326,7 +326,8 @@ class KaliPlugin(Plugin):
             return None
         facts = self._module(api)
         known = facts.known_at(receiver, call) if facts is not None else Known(False, {})
-        route = parse_route(pattern, methods, known, self._lookup)
+        views = facts.views if facts is not None else None
+        route = parse_route(pattern, methods, known, self._lookup, views)
         if isinstance(route, Problem):
             _report(api, call, route, ROUTE)
             return None
@@ -345,12 +346,18 @@ class KaliPlugin(Plugin):
             _report(api, where, problem, ROUTE)
 
     def _check_opaque(self, api: CheckerPluginInterface, where: Context, handler: Type) -> None:
-        """A handler whose parameters cannot be listed: check it as the App's bound would."""
+        """A handler whose parameters cannot be listed (an overload, a callable object...):
+        a callable returning a response value must still accept the request. Anything else
+        is mypy's own error (the handler's type does not fit ``Callable[..., ResponseValue]``).
+        """
         from kali.routing import problems
 
         symbol = self.lookup_fully_qualified(_HANDLER_T)
         bound = symbol.node.upper_bound if symbol and isinstance(symbol.node, TypeVarExpr) else None
-        if bound is not None and not is_subtype(handler, bound):
+        expected = get_proper_type(bound) if bound is not None else None
+        if not isinstance(expected, CallableType):
+            return
+        if is_subtype(handler, _any_arguments(expected)) and not is_subtype(handler, expected):
             _report(api, where, problems.no_request(), ROUTE)
 
     def _check_resource(
@@ -405,7 +412,8 @@ class KaliPlugin(Plugin):
         if not isinstance(tree, MypyFile):
             return None
         facts = self._facts.get(id(tree))
-        if facts is None or facts.tree is not tree:
+        # The daemon merges a new version of a module into the old tree: new statements.
+        if facts is None or facts.tree is not tree or facts.defs is not tree.defs:
             if len(self._facts) >= 8:
                 self._facts.pop(next(iter(self._facts)))
             facts = self._facts[id(tree)] = ModuleFacts(tree)

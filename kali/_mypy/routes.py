@@ -85,36 +85,62 @@ def literal_str(expr: Expression | None, typ: Type | None = None) -> str | None:
 
 
 def parse_route(
-    pattern: str, methods: tuple[str, ...], known: Known, lookup: Lookup
+    pattern: str,
+    methods: tuple[str, ...],
+    known: Known,
+    lookup: Lookup,
+    views: dict[tuple[str, str], tuple[TypeInfo, ConverterView]] | None = None,
 ) -> RouteView | Problem:
     """The route for ``pattern``, or the runtime's problem with it.
 
     A converter name the app is known not to have is the runtime's
     ``UnknownConverterError``; a name the plugin cannot be sure of is
-    accepted, its types unknown.
+    accepted, its types unknown. ``views`` caches converter classes read
+    (for one module).
     """
-    builtin = {name: cls() for name, cls in DEFAULT_CONVERTERS.items()}
-    try:
-        segments = parse_pattern(pattern, _EveryName(builtin))
-    except RouteSyntaxError as exc:
-        return Problem(exc.problem, exc.fix)
+    shape = _shape(pattern)
+    if isinstance(shape, Problem):
+        return shape
     params: dict[str, ConverterView] = {}
-    for segment in segments:
-        for part in segment:
-            if not isinstance(part, Param):
-                continue
-            choices = known.names.get(part.converter)
-            if choices is None and known.closed:
-                names = dict.fromkeys(known.names, Converter[Any]())
-                try:
-                    parse_pattern(pattern, names)
-                except RouteSyntaxError as exc:
-                    return Problem(exc.problem, exc.fix)
-            params[part.name] = _view(part.converter, choices or [], lookup)
+    for name, converter in shape:
+        choices = known.names.get(converter)
+        if choices is None and known.closed:
+            try:
+                parse_pattern(pattern, dict.fromkeys(known.names, _OTHER))
+            except RouteSyntaxError as exc:
+                return Problem(exc.problem, exc.fix)
+        params[name] = _view(converter, choices or [], lookup, {} if views is None else views)
     return RouteView(pattern, methods, params)
 
 
-def _view(name: str, choices: list[Expression | None], lookup: Lookup) -> ConverterView:
+def _shape(pattern: str) -> tuple[tuple[str, str], ...] | Problem:
+    """``pattern``'s parameters (name, converter), or its syntax problem: the runtime's parse,
+    with any converter name accepted. It depends on the pattern alone, so it is cached."""
+    found = _SHAPES.get(pattern)
+    if found is None:
+        try:
+            segments = parse_pattern(pattern, _EVERY_NAME)
+        except RouteSyntaxError as exc:
+            found = Problem(exc.problem, exc.fix)
+        else:
+            found = tuple(
+                (part.name, part.converter)
+                for segment in segments
+                for part in segment
+                if isinstance(part, Param)
+            )
+        if len(_SHAPES) >= 4096:
+            _SHAPES.clear()
+        _SHAPES[pattern] = found
+    return found
+
+
+def _view(
+    name: str,
+    choices: list[Expression | None],
+    lookup: Lookup,
+    views: dict[tuple[str, str], tuple[TypeInfo, ConverterView]],
+) -> ConverterView:
     infos: list[TypeInfo] = []
     for choice in choices:
         if choice is None:
@@ -129,7 +155,11 @@ def _view(name: str, choices: list[Expression | None], lookup: Lookup) -> Conver
         infos.append(info)
     if not infos or len({info.fullname for info in infos}) != 1:
         return ConverterView(name, "", None, None)
-    return converter_view(name, infos[0], lookup)
+    info = infos[0]
+    cached = views.get((name, info.fullname))
+    if cached is None or cached[0] is not info:
+        cached = views[(name, info.fullname)] = (info, converter_view(name, info, lookup))
+    return cached[1]
 
 
 def converter_view(name: str, info: TypeInfo, lookup: Lookup) -> ConverterView:
@@ -168,10 +198,9 @@ class _EveryName(Mapping[str, Converter[Any]]):
 
     def __init__(self, builtin: dict[str, Converter[Any]]) -> None:
         self._builtin = builtin
-        self._other: Converter[Any] = Converter()
 
     def __getitem__(self, name: str) -> Converter[Any]:
-        return self._builtin.get(name, self._other)
+        return self._builtin.get(name, _OTHER)
 
     def __contains__(self, name: object) -> bool:
         return True
@@ -182,5 +211,9 @@ class _EveryName(Mapping[str, Converter[Any]]):
     def __len__(self) -> int:
         return len(self._builtin)
 
+
+_OTHER: Converter[Any] = Converter()
+_EVERY_NAME = _EveryName({name: cls() for name, cls in DEFAULT_CONVERTERS.items()})
+_SHAPES: dict[str, tuple[tuple[str, str], ...] | Problem] = {}
 
 __all__ = ["ConverterView", "Lookup", "RouteView", "converter_view", "literal_str", "parse_route"]

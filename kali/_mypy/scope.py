@@ -96,6 +96,7 @@ class ModuleFacts:
 
     def __init__(self, tree: MypyFile) -> None:
         self.tree = tree
+        self.defs = tree.defs  # what was walked (the daemon replaces it when the file changes)
         self.apps: dict[Var, AppFacts] = {}
         # Every registration in the module, on any receiver: may replace a built-in.
         self.any_registration: list[Registration] = []
@@ -104,6 +105,9 @@ class ModuleFacts:
         self.defined: set[Decorator] = set()  # decorated functions defined in this module
         self.handler_escaped: set[object] = set()  # ... used otherwise than f(...)/url_for(f)
         self.opaque = False
+        #: Converter classes as the plugin read them, for this module (see routes.parse_route).
+        self.views: dict[tuple[str, str], Any] = {}
+        self._known: dict[tuple[int, bool], Known] = {}
         self._walk(tree)
 
     # -- what the facts say -------------------------------------------------
@@ -114,12 +118,21 @@ class ModuleFacts:
             return self._open()
         owner = self.table_owner.get(id(call))
         if isinstance(owner, CallExpr):
-            return self._of_constructor(owner)
-        if isinstance(owner, Var):
-            return self._of_variable(owner, call)
-        if isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
-            return self._of_variable(receiver.node, call)
-        return self._open()
+            return self._cached(owner, False, lambda: self._of_constructor(owner))
+        var = owner if isinstance(owner, Var) else None
+        if var is None and isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
+            var = receiver.node
+        if var is None:
+            return self._cached(None, False, self._open)
+        found = var
+        nested = id(call) in self.in_function
+        return self._cached(var, nested, lambda: self._of_variable(found, nested))
+
+    def _cached(self, key: object, nested: bool, make: Callable[[], Known]) -> Known:
+        known = self._known.get((id(key), nested))
+        if known is None:
+            known = self._known[(id(key), nested)] = make()
+        return known
 
     def _of_constructor(self, call: CallExpr) -> Known:
         given = constructor_registrations(call)
@@ -131,14 +144,14 @@ class ModuleFacts:
             names[registration.name] = [registration.converter]
         return Known(closed=True, names=names)
 
-    def _of_variable(self, var: Var, call: Expression) -> Known:
+    def _of_variable(self, var: Var, nested: bool) -> Known:
         facts = self.apps.get(var)
         if facts is None or facts.escaped or len(facts.assignments) != 1:
             return self._open()
         value = facts.assignments[0]
         if not (isinstance(value, CallExpr) and _refers_to(value.callee, APP)):
             return self._open()
-        if self._is_module_level(var) and id(call) in self.in_function:
+        if nested and self._is_module_level(var):
             return self._open()
         known = self._of_constructor(value)
         if not known.closed or any(r.name is None for r in facts.registrations):
@@ -388,10 +401,10 @@ def _refers_to(expr: Expression, fullname: str) -> bool:
     return isinstance(expr, RefExpr) and expr.fullname == fullname
 
 
-def _builtins() -> list[str]:
+def _builtins() -> tuple[str, ...]:
     from kali.routing.converters import DEFAULT_CONVERTERS
 
-    return list(DEFAULT_CONVERTERS)
+    return tuple(DEFAULT_CONVERTERS)
 
 
 __all__ = ["APP", "ROUTE_DECORATORS", "AppFacts", "Known", "ModuleFacts", "Registration"]

@@ -206,7 +206,8 @@ def _routes(
         methods: tuple[str, ...] = (callee.name.upper(),)
         if callee.name == "route":
             methods = _methods(_argument(decorator, "methods", 1))
-        route = parse_route(pattern, methods, facts.known_at(receiver, decorator), lookup)
+        known = facts.known_at(receiver, decorator)
+        route = parse_route(pattern, methods, known, lookup, facts.views)
         if isinstance(route, Problem):
             return None  # reported where the route is declared
         routes.append(route)
