@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
     not os.environ.get("KALI_MYPY_DAEMON"), reason="set KALI_MYPY_DAEMON=1 to test under dmypy"
 )
 
-PROGRAM = '''\
+PROGRAM = """\
 from kali import App, Request
 
 app = App()
@@ -42,7 +42,7 @@ def make() -> App:
         return local.url_for(page, n="1")
 
     return local
-'''
+"""
 
 
 def dmypy(status: Path, *args: str) -> subprocess.CompletedProcess[str]:
