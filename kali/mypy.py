@@ -9,11 +9,17 @@ For ``@app.get("...")`` (and ``post``, ``put``, ``patch``, ``delete``,
 ``route``), ``app.add_route``, ``Route("...", handler)`` and
 ``@app.resource("...")`` / ``app.add_resource``, the path is parsed by the
 runtime's own parser and the handler's signature is checked by the runtime's
-rules, with the runtime's messages (see ``kali.routing.problems``): each
-error is reported at the decorator (or ``Route``) line, with a ``fix:`` note.
+rules, with the runtime's messages (``kali.routing.problems``): each error is
+reported at the decorator (or ``Route``) line, with a ``fix:`` note.
 ``app.url_for(handler, **params)`` is checked against the handler's routes.
-See "Checking routes with mypy" in ``docs/routing.md`` for what it sees and
-what it does not.
+"Checking routes with mypy" in ``docs/routing.md`` says what the plugin sees
+and what it does not.
+
+How the decorators are seen: mypy type-checks ``app.get("/x")`` (a method
+hook here: the path is parsed and remembered), then applies the decorator it
+returns to the function. That decorator is renamed ``get of kali.App``, so
+applying it reaches the function hook, which checks the handler against the
+remembered route and reports at the decorator's line.
 
 The plugin never raises into mypy: a hook that meets code it does not expect
 gives up silently (set ``KALI_MYPY_DEBUG=1`` to see the exception instead).
@@ -52,7 +58,7 @@ from mypy.plugin import (
     Plugin,
     ReportConfigContext,
 )
-from mypy.subtypes import find_member, is_subtype
+from mypy.subtypes import is_subtype
 from mypy.types import (
     AnyType,
     CallableType,
@@ -64,7 +70,14 @@ from mypy.types import (
     TypeVarType,
     get_proper_type,
 )
-from mypy.typevars import fill_typevars_with_any
+
+from kali._mypy.handlers import check, parameters
+from kali._mypy.resources import resource_methods
+from kali._mypy.routes import RouteView, literal_methods, literal_str, parse_route
+from kali._mypy.scope import Known, ModuleFacts
+from kali._mypy.urls import check_url_for, keyword_arguments
+from kali.routing import problems
+from kali.routing.problems import Problem
 
 #: The error code of a route that disagrees with its handler (``# type: ignore[kali-route]``).
 ROUTE = ErrorCode("kali-route", "A route and its handler disagree", "kali")
@@ -109,106 +122,113 @@ def _default_signature(ctx: FunctionSigContext | MethodSigContext) -> CallableTy
     return ctx.default_signature
 
 
+@functools.cache
+def _sources_digest() -> str:
+    """A digest of what the plugin's results depend on: its code and kali's routing rules."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([here / "mypy.py", *here.glob("_mypy/*.py"), *here.glob("routing/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class _Pending:
+    """What ``app.get("...")`` left for the decorator's application: its route, if known."""
+
+    __slots__ = ("call", "pattern", "receiver", "route")
+
+    def __init__(
+        self,
+        call: CallExpr,
+        receiver: Expression,
+        pattern: str | None,
+        route: RouteView | None,
+    ) -> None:
+        self.call = call
+        self.receiver = receiver
+        self.pattern = pattern
+        self.route = route
+
+
 class KaliPlugin(Plugin):
     """The hooks: App methods, ``Route(...)``, and the decorators the App returns."""
 
     def __init__(self, options: Any) -> None:
         super().__init__(options)
-        self._facts: dict[int, Any] = {}  # id(tree) -> ModuleFacts, the last few modules
-        self._pending: dict[int, tuple[CallExpr, Any]] = {}  # decorator call -> its route
-        self._config: dict[str, str] | None = None
+        self._facts: dict[int, ModuleFacts] = {}  # id(tree) -> the walk, for the last modules
+        self._pending: dict[int, _Pending] = {}  # id(decorator call) -> its route
+        self._method_hooks: dict[str, Callable[[MethodContext], Type]] = {
+            **{f"{_APP}.{name}": self._route_decorator for name in _DECORATORS},
+            f"{_APP}.resource": self._resource_decorator,
+            f"{_APP}.add_route": self._add_route,
+            f"{_APP}.add_resource": self._add_resource,
+            f"{_APP}.url_for": self._url_for,
+        }
 
-    # -- which hooks ------------------------------------------------------------
+    # -- which hooks (called by mypy for every name: dictionary lookups) ----------
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        owner, _, name = fullname.rpartition(".")
-        if owner != _APP:
-            return None
-        hooks: dict[str, Callable[[MethodContext], Type]] = {
-            "resource": self._resource_decorator,
-            "add_route": self._add_route,
-            "add_resource": self._add_resource,
-            "url_for": self._url_for,
-        }
-        if name in _DECORATORS:
-            return self._route_decorator
-        return hooks.get(name)
+        return self._method_hooks.get(fullname)
 
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
-        if fullname == f"{_APP}.add_route":
-            return self._relax_handler
-        return None
+        return self._relax_handler if fullname == f"{_APP}.add_route" else None
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        if fullname == _ROUTE:
-            return self._relax_handler
-        return None
+        return self._relax_handler if fullname == _ROUTE else None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == _ROUTE:
             return self._route_entry
         mark = _MARKS.get(fullname)
-        if mark == "resource":
-            return self._apply_resource
-        if mark is not None:
-            return self._apply_route
-        return None
+        if mark is None:
+            return None
+        return self._apply_resource if mark == "resource" else self._apply_route
 
-    def report_config_data(self, ctx: ReportConfigContext) -> Any:
-        """What the plugin's results depend on: its sources and kali's routing rules."""
-        if self._config is None:
-            here = Path(__file__).parent
-            digest = hashlib.sha256()
-            for path in sorted(
-                [*here.glob("_mypy/*.py"), here / "mypy.py", *here.glob("routing/*.py")]
-            ):
-                digest.update(path.read_bytes())
-            self._config = {"kali.mypy": digest.hexdigest()[:16]}
-        return self._config
+    def report_config_data(self, ctx: ReportConfigContext) -> dict[str, str]:
+        """Cached results are stale when the plugin or kali's routing rules change."""
+        return {"kali.mypy": _sources_digest()}
 
     # -- the App's decorators ----------------------------------------------------
 
     @_guarded(_default_return)
     def _route_decorator(self, ctx: MethodContext) -> Type:
         """``app.get("...")``: parse the path now; check the handler when it is applied."""
-        from kali._mypy.routes import literal_str
-
         call = ctx.context
         if not isinstance(call, CallExpr) or not isinstance(call.callee, MemberExpr):
-            return ctx.default_return_type
+            return ctx.default_return_type  # @app.get without a call: mypy's error
         method = call.callee.name
-        path, path_type = _formal(ctx, "path")
         methods: tuple[str, ...] = (method.upper(),)
         if method == "route":
-            methods = _methods(_formal(ctx, "methods")[0])
-        route = self._route(ctx.api, call, call.callee.expr, literal_str(path, path_type), methods)
-        self._remember(call, route)
+            methods = literal_methods(_formal(ctx, "methods")[0])
+        pattern = literal_str(*_formal(ctx, "path"))
+        route = self._route(ctx.api, call, call.callee.expr, pattern, methods)
+        self._remember(_Pending(call, call.callee.expr, pattern, route))
         return _relaxed_decorator(ctx.default_return_type, f"{method} of kali.App")
 
     @_guarded(_default_return)
     def _apply_route(self, ctx: FunctionContext) -> Type:
         """A route decorator applied to its handler."""
-        call = _applied(ctx)
-        route = self._recall(call)
         handler = ctx.arg_types[0][0] if ctx.arg_types and ctx.arg_types[0] else None
         if handler is not None:
-            where = call if call is not None and route is not _UNKNOWN else ctx.context
-            self._check_handler(ctx.api, where, handler, None if route is _UNKNOWN else route)
+            pending = self._recall(_applied(ctx))
+            if pending is None:  # a decorator kept in a variable: the path is not known
+                self._check_handler(ctx.api, ctx.context, handler, None)
+            else:
+                self._check_handler(ctx.api, pending.call, handler, pending.route)
         return ctx.default_return_type
 
     @_guarded(_default_return)
     def _resource_decorator(self, ctx: MethodContext) -> Type:
-        from kali._mypy.routes import literal_str
-
+        """``app.resource("...")``: remembered until it is applied to the class."""
         call = ctx.context
         if not isinstance(call, CallExpr) or not isinstance(call.callee, MemberExpr):
             return ctx.default_return_type
-        path, path_type = _formal(ctx, "path")
-        self._remember(call, (call.callee.expr, literal_str(path, path_type)))
+        pattern = literal_str(*_formal(ctx, "path"))
+        self._remember(_Pending(call, call.callee.expr, pattern, None))
         proper = get_proper_type(ctx.default_return_type)
         if isinstance(proper, CallableType):
             return proper.copy_modified(name="resource of kali.App")
@@ -216,57 +236,46 @@ class KaliPlugin(Plugin):
 
     @_guarded(_default_return)
     def _apply_resource(self, ctx: FunctionContext) -> Type:
-        call = _applied(ctx)
-        remembered = self._recall(call)
-        if call is not None and isinstance(remembered, tuple) and ctx.arg_types[0]:
-            receiver, pattern = remembered
-            self._check_resource(ctx.api, call, receiver, pattern, ctx.arg_types[0][0])
+        pending = self._recall(_applied(ctx))
+        if pending is not None and ctx.arg_types and ctx.arg_types[0]:
+            resource = ctx.arg_types[0][0]
+            self._check_resource(ctx.api, pending.call, pending.receiver, pending.pattern, resource)
         return ctx.default_return_type
 
     # -- calls that register routes --------------------------------------------
 
     @_guarded(_default_return)
     def _add_route(self, ctx: MethodContext) -> Type:
-        from kali._mypy.routes import literal_str
-
+        """``app.add_route("...", handler, methods)``."""
         call = ctx.context
-        if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr):
-            path, path_type = _formal(ctx, "path")
-            handler = _formal(ctx, "handler")[1]
-            methods = _methods(_formal(ctx, "methods")[0])
-            route = self._route(
-                ctx.api, call, call.callee.expr, literal_str(path, path_type), methods
-            )
-            if handler is not None:
-                self._check_handler(ctx.api, call, handler, route)
+        handler = _formal(ctx, "handler")[1]
+        if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr) and handler:
+            pattern = literal_str(*_formal(ctx, "path"))
+            methods = literal_methods(_formal(ctx, "methods")[0])
+            route = self._route(ctx.api, call, call.callee.expr, pattern, methods)
+            self._check_handler(ctx.api, call, handler, route)
         return ctx.default_return_type
 
     @_guarded(_default_return)
     def _route_entry(self, ctx: FunctionContext) -> Type:
         """``Route("...", handler)``, in a table or alone."""
-        from kali._mypy.routes import literal_str
-
         call = ctx.context
-        if isinstance(call, CallExpr):
-            path, path_type = _formal(ctx, "path")
-            handler = _formal(ctx, "handler")[1]
-            methods = _methods(_formal(ctx, "methods")[0])
-            route = self._route(ctx.api, call, None, literal_str(path, path_type), methods)
-            if handler is not None:
-                self._check_handler(ctx.api, call, handler, route)
+        handler = _formal(ctx, "handler")[1]
+        if isinstance(call, CallExpr) and handler is not None:
+            pattern = literal_str(*_formal(ctx, "path"))
+            methods = literal_methods(_formal(ctx, "methods")[0])
+            route = self._route(ctx.api, call, None, pattern, methods)
+            self._check_handler(ctx.api, call, handler, route)
         return ctx.default_return_type
 
     @_guarded(_default_return)
     def _add_resource(self, ctx: MethodContext) -> Type:
-        from kali._mypy.routes import literal_str
-
+        """``app.add_resource("...", Resource)`` (a class or an instance)."""
         call = ctx.context
-        if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr):
-            path, path_type = _formal(ctx, "path")
-            resource = _formal(ctx, "resource")[1]
-            if resource is not None:
-                pattern = literal_str(path, path_type)
-                self._check_resource(ctx.api, call, call.callee.expr, pattern, resource)
+        resource = _formal(ctx, "resource")[1]
+        if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr) and resource:
+            pattern = literal_str(*_formal(ctx, "path"))
+            self._check_resource(ctx.api, call, call.callee.expr, pattern, resource)
         return ctx.default_return_type
 
     @_guarded(_default_signature)
@@ -288,8 +297,7 @@ class KaliPlugin(Plugin):
 
     @_guarded(_default_return)
     def _url_for(self, ctx: MethodContext) -> Type:
-        from kali._mypy.urls import check_url_for, keyword_arguments
-
+        """``app.url_for(handler, **params)``, when every route of ``handler`` is known."""
         call = ctx.context
         facts = self._module(ctx.api)
         if not isinstance(call, CallExpr) or facts is None or len(ctx.args) != 2:
@@ -301,7 +309,7 @@ class KaliPlugin(Plugin):
         )
         api = ctx.api
 
-        def report(problem: Any, where: Expression) -> None:
+        def report(problem: Problem, where: Expression) -> None:
             _report(api, where, problem, URL)
 
         check_url_for(call, ctx.args[0][0], given, facts, self._lookup, api.options, report)
@@ -316,12 +324,8 @@ class KaliPlugin(Plugin):
         receiver: Expression | None,
         pattern: str | None,
         methods: tuple[str, ...],
-    ) -> Any:
-        """The RouteView of ``pattern``, or ``None`` (unknown path, or reported as malformed)."""
-        from kali._mypy.routes import parse_route
-        from kali._mypy.scope import Known
-        from kali.routing.problems import Problem
-
+    ) -> RouteView | None:
+        """The route of ``pattern``; ``None`` if it is not known or malformed (reported)."""
         if pattern is None:
             return None
         facts = self._module(api)
@@ -334,24 +338,25 @@ class KaliPlugin(Plugin):
         return route
 
     def _check_handler(
-        self, api: CheckerPluginInterface, where: Context, handler: Type, route: Any
+        self,
+        api: CheckerPluginInterface,
+        where: Context,
+        handler: Type,
+        route: RouteView | None,
+        label: str | None = None,
     ) -> None:
-        from kali._mypy.handlers import check, parameters
-
         params = parameters(handler)
         if params is None:
             self._check_opaque(api, where, handler)
             return
         for problem in check(params, route, self._request(), api.options):
-            _report(api, where, problem, ROUTE)
+            _report(api, where, problem, ROUTE, label)
 
     def _check_opaque(self, api: CheckerPluginInterface, where: Context, handler: Type) -> None:
         """A handler whose parameters cannot be listed (an overload, a callable object...):
         a callable returning a response value must still accept the request. Anything else
         is mypy's own error (the handler's type does not fit ``Callable[..., ResponseValue]``).
         """
-        from kali.routing import problems
-
         symbol = self.lookup_fully_qualified(_HANDLER_T)
         bound = symbol.node.upper_bound if symbol and isinstance(symbol.node, TypeVarExpr) else None
         expected = get_proper_type(bound) if bound is not None else None
@@ -368,47 +373,23 @@ class KaliPlugin(Plugin):
         pattern: str | None,
         resource: Type,
     ) -> None:
-        from kali._mypy.handlers import check, parameters
-        from kali.resource import VERBS
-
+        """Each verb and action method of a resource class against its route."""
         info = _class_of(resource)
-        if info is None or pattern is None:
+        if info is None:
             return
-        if self._route(api, call, receiver, pattern, ("GET",)) is None:
-            return  # malformed: reported once, for the resource's own path
-        instance = fill_typevars_with_any(info)
-        if not isinstance(instance, Instance):
-            return
-        names = {
-            name
-            for base in info.mro
-            if base.fullname not in ("builtins.object", "kali.resource.Resource")
-            for name in base.names
-        }
-        for attr in sorted(names):
-            verb, sep, action = attr.partition("_")
-            if attr.startswith("_") or verb not in VERBS or (sep and not action):
-                continue
-            node = info.get(attr)
-            if node is None or not _is_method(node.node):
-                continue
-            method_type = find_member(attr, instance, instance)
-            params = parameters(method_type) if method_type is not None else None
-            if params is None:
-                continue
-            path = pattern if not action else pattern.rstrip("/") + "/" + action
-            route = self._route(api, call, receiver, path, (verb.upper(),))
-            label = f"route: {verb.upper()} {path}, handler: {info.name}.{attr}"
-            for problem in check(params, route, self._request(), api.options):
-                _report(api, call, problem, ROUTE, label)
+        # The resource's own path first: if it is malformed, that is reported once.
+        parsed = self._route(api, call, receiver, pattern, ("GET",)) is not None
+        for method in resource_methods(info):
+            path = method.path(pattern) if pattern is not None else None
+            route = self._route(api, call, receiver, path, (method.verb,)) if parsed else None
+            label = f"route: {method.verb} {path or '...'}, handler: {info.name}.{method.attribute}"
+            self._check_handler(api, call, method.type, route, label)
 
     # -- state ---------------------------------------------------------------------
 
-    def _module(self, api: CheckerPluginInterface) -> Any:
+    def _module(self, api: CheckerPluginInterface) -> ModuleFacts | None:
         """The walk of the module being checked (done once per module)."""
-        from kali._mypy.scope import ModuleFacts
-
-        tree = getattr(api, "tree", None)
+        tree = getattr(api, "tree", None)  # the checker's, not in the plugin interface
         if not isinstance(tree, MypyFile):
             return None
         facts = self._facts.get(id(tree))
@@ -419,16 +400,14 @@ class KaliPlugin(Plugin):
             facts = self._facts[id(tree)] = ModuleFacts(tree)
         return facts
 
-    def _remember(self, call: CallExpr, value: Any) -> None:
-        if len(self._pending) > 256:
+    def _remember(self, pending: _Pending) -> None:
+        if len(self._pending) > 256:  # decorators made and never applied
             self._pending.clear()
-        self._pending[id(call)] = (call, value)
+        self._pending[id(pending.call)] = pending
 
-    def _recall(self, call: CallExpr | None) -> Any:
+    def _recall(self, call: CallExpr | None) -> _Pending | None:
         found = self._pending.pop(id(call), None) if call is not None else None
-        if found is None or found[0] is not call:
-            return _UNKNOWN
-        return found[1]
+        return found if found is not None and found.call is call else None
 
     def _lookup(self, fullname: str) -> TypeInfo | None:
         symbol = self.lookup_fully_qualified(fullname)
@@ -438,9 +417,6 @@ class KaliPlugin(Plugin):
     def _request(self) -> Instance | None:
         info = self._lookup(_REQUEST)
         return Instance(info, []) if info is not None else None
-
-
-_UNKNOWN: Any = object()  # a decorator applied without the plugin seeing it made
 
 
 def _formal(
@@ -453,20 +429,6 @@ def _formal(
     if len(ctx.args[index]) != 1 or ctx.arg_kinds[index][0] in (ARG_STAR, ARG_STAR2):
         return None, None
     return ctx.args[index][0], ctx.arg_types[index][0]
-
-
-def _methods(expr: Expression | None) -> tuple[str, ...]:
-    from mypy.nodes import ListExpr, TupleExpr
-
-    from kali._mypy.routes import literal_str
-
-    if isinstance(expr, (ListExpr, TupleExpr)):
-        found = [literal_str(item) for item in expr.items]
-        if all(found):
-            return tuple(m.upper() for m in found if m)
-    elif expr is not None and literal_str(expr):
-        return (str(literal_str(expr)).upper(),)
-    return ("GET",)
 
 
 def _applied(ctx: FunctionContext) -> CallExpr | None:
@@ -531,18 +493,10 @@ def _class_of(typ: Type) -> TypeInfo | None:
     return None
 
 
-def _is_method(node: object) -> bool:
-    from mypy.nodes import FuncDef, OverloadedFuncDef
-
-    if isinstance(node, Decorator):
-        return not node.var.is_property
-    return isinstance(node, (FuncDef, OverloadedFuncDef))
-
-
 def _report(
     api: CheckerPluginInterface,
     where: Context,
-    problem: Any,
+    problem: Problem,
     code: ErrorCode,
     label: str | None = None,
 ) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mypy.maptype import map_instance_to_supertype
-from mypy.nodes import Expression, RefExpr, StrExpr, TypeInfo, Var
+from mypy.nodes import Expression, ListExpr, RefExpr, StrExpr, TupleExpr, TypeInfo, Var
 from mypy.subtypes import find_member
 from mypy.types import (
     AnyType,
@@ -82,6 +82,19 @@ def literal_str(expr: Expression | None, typ: Type | None = None) -> str | None:
     ):
         return proper.value
     return None
+
+
+def literal_methods(expr: Expression | None) -> tuple[str, ...]:
+    """The methods of ``methods=["GET", "POST"]`` (a literal list or string), else ``("GET",)``."""
+    if isinstance(expr, (ListExpr, TupleExpr)):
+        found = [literal_str(item) for item in expr.items]
+        if found and all(found):
+            return tuple(m.upper() for m in found if m)
+    elif expr is not None:
+        method = literal_str(expr)
+        if method:
+            return (method.upper(),)
+    return ("GET",)
 
 
 def parse_route(
@@ -216,4 +229,12 @@ _OTHER: Converter[Any] = Converter()
 _EVERY_NAME = _EveryName({name: cls() for name, cls in DEFAULT_CONVERTERS.items()})
 _SHAPES: dict[str, tuple[tuple[str, str], ...] | Problem] = {}
 
-__all__ = ["ConverterView", "Lookup", "RouteView", "converter_view", "literal_str", "parse_route"]
+__all__ = [
+    "ConverterView",
+    "Lookup",
+    "RouteView",
+    "converter_view",
+    "literal_methods",
+    "literal_str",
+    "parse_route",
+]

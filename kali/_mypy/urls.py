@@ -35,10 +35,8 @@ from mypy.nodes import (
     CallExpr,
     Decorator,
     Expression,
-    ListExpr,
     MemberExpr,
     NameExpr,
-    TupleExpr,
     Var,
 )
 from mypy.options import Options
@@ -57,7 +55,7 @@ from mypy.types import (
 from kali.routing.problems import Problem
 
 from .handlers import Parameter, parameters
-from .routes import Lookup, RouteView, literal_str, parse_route
+from .routes import Lookup, RouteView, literal_methods, literal_str, parse_route
 from .scope import ROUTE_DECORATORS, ModuleFacts
 
 
@@ -205,7 +203,7 @@ def _routes(
             return None
         methods: tuple[str, ...] = (callee.name.upper(),)
         if callee.name == "route":
-            methods = _methods(_argument(decorator, "methods", 1))
+            methods = literal_methods(_argument(decorator, "methods", 1))
         known = facts.known_at(receiver, decorator)
         route = parse_route(pattern, methods, known, lookup, facts.views)
         if isinstance(route, Problem):
@@ -221,14 +219,6 @@ def _argument(call: CallExpr, name: str, position: int) -> Expression | None:
         if arg_name == name or (kind == ARG_POS and arg_name is None and index == position):
             return arg
     return None
-
-
-def _methods(expr: Expression | None) -> tuple[str, ...]:
-    if isinstance(expr, (ListExpr, TupleExpr)):
-        found = [literal_str(item) for item in expr.items]
-        if all(found):
-            return tuple(m.upper() for m in found if m)
-    return ("GET",)
 
 
 def _parameters(handler: Decorator) -> list[Parameter] | None:

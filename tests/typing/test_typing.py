@@ -1,7 +1,8 @@
 """The App API and the route plugin under ``mypy --strict``: correct snippets pass,
 misuse fails with the expected message. Each ``# E: text`` comment in
 ``snippets/bad_*.py`` says that mypy must report an error containing ``text`` on
-that line, and every error must be expected. mypy runs once (see conftest.py)."""
+that line, and every error must be expected; ``# N: text`` asks for a note (after
+the error's comment: ``# E: ...  # N: ...``). mypy runs once (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import pytest
 from .conftest import ROOT, SNIPPETS, Run, docs_example
 
 
-def expectations(path: Path) -> dict[int, str]:
+def expectations(path: Path, marker: str = "# E: ") -> dict[int, str]:
+    """``{line: text}`` for each comment ``# E: text`` (an error) or ``# N: text`` (a note)."""
     expected = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if "# E: " in line:
-            expected[number] = line.split("# E: ", 1)[1].strip()
+        if marker in line:
+            expected[number] = line.split(marker, 1)[1].split("  # ", 1)[0].strip()
     return expected
 
 
@@ -34,6 +36,9 @@ def test_misuse_fails_as_expected(name: str, mypy_run: Run) -> None:
         assert any(text in message for message in mine.get(line, [])), (line, text, mine)
     unexpected = {line: msgs for line, msgs in mine.items() if line not in expected}
     assert unexpected == {}
+    for line, text in expectations(SNIPPETS / name, "# N: ").items():
+        notes = [n.text for n in mypy_run.at(name, line, "note")]
+        assert any(text in note for note in notes), (line, text, notes)
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))

@@ -30,7 +30,7 @@ class Opaque:
 app = App(converters={"date": DateConverter})
 
 
-@app.get("/item/<int:id>")  # E: the path parameter 'id' is not a parameter of the handler
+@app.get("/item/<int:id>")  # E: 'id' is not a parameter  # N: fix: add 'id: int' to its
 def no_id(request: Request) -> str:
     return ""
 
@@ -122,7 +122,7 @@ later.add_converter("date", DateConverter)
 later.add_route("/later/<date:id>", text_id)  # E: converted by DateConverter to date
 
 
-@app.resource("/task/<int:id>")  # E: the path parameter 'id' is not a parameter of the handler
+@app.resource("/task/<int:id>")  # E: 'id' is not a parameter  # N: GET /task/<int:id>/edit
 class Task(Resource):
     def get(self, request: Request, id: int) -> str:
         return str(id)
@@ -146,3 +146,16 @@ def wrong_request(request: str) -> str:
 
 
 lambda_route = app.get("/l/<int:n>")(lambda request: "x")  # E: 'n' is not a parameter
+
+
+def resource_path() -> str:
+    return "/computed"
+
+
+class Listing(Resource):
+    def get_all(self) -> str:
+        return ""
+
+
+# A path that is not a literal: what does not depend on it is still checked.
+app.add_resource(resource_path(), Listing)  # E: does not take the request  # N: Listing.get_all

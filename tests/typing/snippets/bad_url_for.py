@@ -43,7 +43,8 @@ def update(request: Request, id: int) -> Response:
     app.url_for(show, id="3")  # E: rejected by the int converter: it takes int, not str
     app.url_for(show, id=id, full="yes")  # E: the query parameter 'full' is given str, but
     app.url_for(show, id=id, tags="a")  # E: is given str, but the handler declares tags:
-    app.url_for(show, id=id, ful=True)  # E: unknown parameter 'ful': neither route
+    app.url_for(show, id=id, ful=True)  # E: unknown parameter 'ful'  # N: did you mean 'full'?
+    app.url_for(show, idd=id)  # E: needs the parameter 'id'  # N: pass id=... instead of idd=...
     app.url_for(report, day="2024-01-01")  # E: rejected by the date converter: it takes date
     return Response.redirect(app.url_for(show, id=id))
 
