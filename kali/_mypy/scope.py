@@ -9,12 +9,18 @@ case when the app is a variable of this module (or of a function in it):
 
 - assigned once, from a direct ``App(...)`` call whose ``converters=`` is
   absent or a dict display with string keys;
-- used only as ``app.attribute`` or ``app.method(...)`` (never passed to a
-  function, aliased, returned or reassigned, which would let other code add
-  converters), and every ``app.add_converter(...)`` names its converter with
-  a string literal;
+- used only as ``app.attribute`` or ``app.method(...)`` before the route: not
+  passed to a function, aliased, returned or reassigned, which would let other
+  code add converters (what the function or module does with it in later
+  statements cannot matter to the route), and every ``app.add_converter(...)``
+  names its converter with a string literal;
 - for a module-level app, the route is registered at import time (not in a
   function body, which could run after another module added converters).
+
+"Before" is told by statements: a use is before the route unless it is in a
+later statement of the scope (module or function) that holds the app, so a
+use in a function defined earlier counts as before, since it may be called
+before the route.
 
 Such an app is *closed*: a name it does not know is reported, and a name it
 was given with one converter class is checked against that class. Any other
@@ -63,13 +69,19 @@ class Registration:
     converter: Expression | None
 
 
+#: Where a node is: for each scope around it (the module, then each function), the
+#: scope's id and the line of the scope's statement that holds the node.
+Place = tuple[tuple[int, int], ...]
+
+
 @dataclass
 class AppFacts:
     """What the module says about one variable that holds an app."""
 
-    assignments: list[Expression] = field(default_factory=list)
+    assignments: list[tuple[Expression, Place]] = field(default_factory=list)
     registrations: list[Registration] = field(default_factory=list)
-    escaped: bool = False  # used otherwise than as app.attribute / app.method(...)
+    # Where it is used otherwise than as app.attribute / app.method(...):
+    escapes: list[Place] = field(default_factory=list)
 
 
 @dataclass
@@ -100,7 +112,7 @@ class ModuleFacts:
         self.apps: dict[Var, AppFacts] = {}
         # Every registration in the module, on any receiver: may replace a built-in.
         self.any_registration: list[Registration] = []
-        self.in_function: set[int] = set()  # ids of calls inside a function or lambda body
+        self.places: dict[int, Place] = {}  # id(call) -> where the call is
         self.table_owner: dict[int, CallExpr | Var] = {}  # Route(...) call -> App(...) / app
         self.defined: set[Decorator] = set()  # decorated functions defined in this module
         self.handler_escaped: set[object] = set()  # ... used otherwise than f(...)/url_for(f)
@@ -118,21 +130,42 @@ class ModuleFacts:
             return self._open()
         owner = self.table_owner.get(id(call))
         if isinstance(owner, CallExpr):
-            return self._cached(owner, False, lambda: self._of_constructor(owner))
+            return self._cached(owner, True, lambda: self._of_constructor(owner))
         var = owner if isinstance(owner, Var) else None
         if var is None and isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
             var = receiver.node
         if var is None:
             return self._cached(None, False, self._open)
         found = var
-        nested = id(call) in self.in_function
-        return self._cached(var, nested, lambda: self._of_variable(found, nested))
+        closed = self._closed_at(var, self.places.get(id(call), ()))
+        return self._cached(
+            var, closed, lambda: self._of_variable(found) if closed else self._open()
+        )
 
-    def _cached(self, key: object, nested: bool, make: Callable[[], Known]) -> Known:
-        known = self._known.get((id(key), nested))
+    def _cached(self, key: object, closed: bool, make: Callable[[], Known]) -> Known:
+        known = self._known.get((id(key), closed))
         if known is None:
-            known = self._known[(id(key), nested)] = make()
+            known = self._known[(id(key), closed)] = make()
         return known
+
+    def _closed_at(self, var: Var, route: Place) -> bool:
+        """Whether every use of ``var`` that could give the app converters is visible and
+        comes after the route at ``route`` (or there is none)."""
+        facts = self.apps.get(var)
+        if facts is None or len(facts.assignments) != 1 or not route:
+            return False
+        value, assigned = facts.assignments[0]
+        if not (isinstance(value, CallExpr) and _refers_to(value.callee, APP)):
+            return False
+        if any(r.name is None for r in facts.registrations):
+            return False
+        scope = assigned[-1][0]
+        if route[-1][0] != scope:
+            # The route is in a function that may run at any time: no use may escape, and
+            # for a module-level app, not even from another module.
+            return not facts.escapes and not self._is_module_level(var)
+        line = route[-1][1]
+        return all(_line_in(escape, scope) > line for escape in facts.escapes)
 
     def _of_constructor(self, call: CallExpr) -> Known:
         given = constructor_registrations(call)
@@ -144,17 +177,13 @@ class ModuleFacts:
             names[registration.name] = [registration.converter]
         return Known(closed=True, names=names)
 
-    def _of_variable(self, var: Var, nested: bool) -> Known:
-        facts = self.apps.get(var)
-        if facts is None or facts.escaped or len(facts.assignments) != 1:
-            return self._open()
-        value = facts.assignments[0]
-        if not (isinstance(value, CallExpr) and _refers_to(value.callee, APP)):
-            return self._open()
-        if nested and self._is_module_level(var):
-            return self._open()
+    def _of_variable(self, var: Var) -> Known:
+        """The converters of a closed app: its constructor's, and every add_converter's."""
+        facts = self.apps[var]
+        value = facts.assignments[0][0]
+        assert isinstance(value, CallExpr)
         known = self._of_constructor(value)
-        if not known.closed or any(r.name is None for r in facts.registrations):
+        if not known.closed:
             return self._open()
         for registration in facts.registrations:
             assert registration.name is not None
@@ -175,64 +204,63 @@ class ModuleFacts:
     # -- the walk -------------------------------------------------------------
 
     def _walk(self, tree: MypyFile) -> None:
-        stack: list[tuple[object, int]] = [(tree, 0)]
+        stack: _Stack = [(d, ((id(tree), d.line),)) for d in tree.defs]
         while stack:
-            value, depth = stack.pop()
+            value, place = stack.pop()
             if value is None or isinstance(value, (str, int, float, complex, bool, bytes)):
                 continue
             if isinstance(value, (list, tuple)):
-                stack.extend((item, depth) for item in value)
+                stack.extend((item, place) for item in value)
                 continue
             if isinstance(value, dict):
-                stack.extend((item, depth) for item in value.values())
+                stack.extend((item, place) for item in value.values())
                 continue
             kind = type(value).__name__
             special = _SPECIAL.get(kind)
             if special is not None:
-                special(self, value, depth, stack)
+                special(self, value, place, stack)
                 continue
             children = _CHILDREN.get(kind)
             if children is None:
                 self.opaque = True  # a node this walk does not know: assume the worst
                 return
-            stack.extend((getattr(value, name), depth) for name in children)
+            stack.extend((getattr(value, name), place) for name in children)
 
-    def _function(self, node: FuncDef | LambdaExpr, depth: int, stack: _Stack) -> None:
-        stack.extend((argument.initializer, depth) for argument in node.arguments)
-        stack.append((node.body, depth + 1))
+    def _function(self, node: FuncDef | LambdaExpr, place: Place, stack: _Stack) -> None:
+        stack.extend((argument.initializer, place) for argument in node.arguments)
+        stack.extend((s, (*place, (id(node), s.line))) for s in node.body.body)
 
-    def _decorator(self, node: Decorator, depth: int, stack: _Stack) -> None:
+    def _decorator(self, node: Decorator, place: Place, stack: _Stack) -> None:
         self.defined.add(node)
-        stack.append((node.decorators, depth))
-        stack.append((node.func, depth))
+        stack.append((node.decorators, place))
+        stack.append((node.func, place))
 
-    def _assignment(self, node: AssignmentStmt, depth: int, stack: _Stack) -> None:
-        stack.append((node.rvalue, depth))
+    def _assignment(self, node: AssignmentStmt, place: Place, stack: _Stack) -> None:
+        stack.append((node.rvalue, place))
         for lvalue in node.lvalues:
             if isinstance(lvalue, NameExpr) and isinstance(lvalue.node, Var):
-                self._app(lvalue.node).assignments.append(node.rvalue)
+                self._app(lvalue.node).assignments.append((node.rvalue, place))
             else:
-                stack.append((lvalue, depth))
+                stack.append((lvalue, place))
 
-    def _name(self, node: NameExpr, depth: int, stack: _Stack) -> None:
+    def _name(self, node: NameExpr, place: Place, stack: _Stack) -> None:
         target = node.node
         if isinstance(target, Var):
-            self._app(target).escaped = True
+            self._app(target).escapes.append(place)
         elif isinstance(target, (Decorator, FuncDef, OverloadedFuncDef)):
             self.handler_escaped.add(target)
 
-    def _member(self, node: MemberExpr, depth: int, stack: _Stack) -> None:
+    def _member(self, node: MemberExpr, place: Place, stack: _Stack) -> None:
         receiver = node.expr
         if isinstance(receiver, NameExpr) and isinstance(receiver.node, Var):
             if node.name == "add_converter":  # taken, not called: it may be called anywhere
                 self._app(receiver.node).registrations.append(Registration(None, None))
                 self.any_registration.append(Registration(None, None))
             return
-        stack.append((receiver, depth))
+        stack.append((receiver, place))
 
-    def _call(self, node: CallExpr, depth: int, stack: _Stack) -> None:
-        if depth:
-            self.in_function.add(id(node))
+    def _call(self, node: CallExpr, place: Place, stack: _Stack) -> None:
+        self.places[id(node)] = place
         callee = node.callee
         args: list[Expression] = list(node.args)
         if isinstance(callee, MemberExpr):
@@ -248,7 +276,7 @@ class ModuleFacts:
                     self._own_table(args[0], var)
                 if callee.name == "url_for" and args and isinstance(args[0], NameExpr):
                     args = args[1:]  # url_for(handler) names it without registering it
-                stack.append((args, depth))
+                stack.append((args, place))
                 return
         if _refers_to(callee, APP):
             given = constructor_registrations(node)
@@ -262,8 +290,8 @@ class ModuleFacts:
             callee.node, (Decorator, FuncDef, OverloadedFuncDef)
         )
         if not handler:  # a direct call of a function does not register it anywhere
-            stack.append((callee, depth))
-        stack.append((args, depth))
+            stack.append((callee, place))
+        stack.append((args, place))
 
     def _own_table(self, table: Expression, owner: CallExpr | Var) -> None:
         if isinstance(table, (ListExpr, TupleExpr)):
@@ -278,8 +306,17 @@ class ModuleFacts:
         return facts
 
 
-_Stack = list[tuple[object, int]]
-_Special = Callable[[ModuleFacts, Any, int, _Stack], None]
+_Stack = list[tuple[object, Place]]
+_Special = Callable[[ModuleFacts, Any, Place, _Stack], None]
+
+
+def _line_in(place: Place, scope: int) -> int:
+    """The line of the statement of ``scope`` that holds ``place`` (-1: not in it)."""
+    for scope_id, line in place:
+        if scope_id == scope:
+            return line
+    return -1
+
 
 #: Nodes walked specially: scopes, names, attribute uses, calls, assignments.
 _SPECIAL: dict[str, _Special] = {
@@ -294,7 +331,6 @@ _SPECIAL: dict[str, _Special] = {
 
 #: Every other node mypy builds, with the attributes that hold its child nodes.
 _CHILDREN: dict[str, tuple[str, ...]] = {
-    "MypyFile": ("defs",),
     "Block": ("body",),
     "ExpressionStmt": ("expr",),
     "OperatorAssignmentStmt": ("lvalue", "rvalue"),

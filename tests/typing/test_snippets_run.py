@@ -49,6 +49,8 @@ def test_what_the_plugin_cannot_see_is_valid_at_runtime() -> None:
     module.make(True)
     module.make(False)
     module.make_later()
+    module.make_with_helper()
+    module.make_in_loop()
     replaced = App()
     replaced.add_converter("int", module.HexInt)
     module.open_app(replaced)

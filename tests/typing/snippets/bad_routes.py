@@ -159,3 +159,16 @@ class Listing(Resource):
 
 # A path that is not a literal: what does not depend on it is still checked.
 app.add_resource(resource_path(), Listing)  # E: does not take the request  # N: Listing.get_all
+
+
+def factory() -> App:
+    made = App()
+
+    @made.get("/w/<week:w>")  # E: unknown converter 'week' in <week:w>
+    def week(request: Request, w: str) -> str:
+        return w
+
+    return made  # given away only after its routes: they are still checked
+
+
+registry = [app, later]  # the same, for module-level apps

@@ -129,6 +129,37 @@ def make_later() -> App:
     return app
 
 
+# Given away in a function defined before the route: it may run before the route.
+def make_with_helper() -> App:
+    app = App()
+
+    def helper() -> None:
+        install(app)
+
+    helper()
+
+    @app.get("/d/<date:d>")
+    def helped(request: Request, d: date) -> str:
+        return ""
+
+    return app
+
+
+# Given away in the same statement as the route (a loop): it may come first.
+def make_in_loop() -> App:
+    app = App()
+    for step in ("install", "route"):
+        if step == "install":
+            install(app)
+        else:
+
+            @app.get("/d/<date:d>")
+            def looped(request: Request, d: date) -> str:
+                return ""
+
+    return app
+
+
 # A built-in name replaced on a closed app: "int" may be HexInt or the built-in.
 hexed = App()
 hexed.add_converter("int", HexInt)
