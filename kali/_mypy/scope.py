@@ -113,6 +113,9 @@ class ModuleFacts:
         # Every registration in the module, on any receiver: may replace a built-in.
         self.any_registration: list[Registration] = []
         self.places: dict[int, Place] = {}  # id(call) -> where the call is
+        # id(route decorator) -> id of the function it registers, when only route
+        # decorators stand between them (so the function's body cannot run before).
+        self.decorated: dict[int, int] = {}
         self.table_owner: dict[int, CallExpr | Var] = {}  # Route(...) call -> App(...) / app
         self.defined: set[Decorator] = set()  # decorated functions defined in this module
         self.handler_escaped: set[object] = set()  # ... used otherwise than f(...)/url_for(f)
@@ -137,7 +140,7 @@ class ModuleFacts:
         if var is None:
             return self._cached(None, False, self._open)
         found = var
-        closed = self._closed_at(var, self.places.get(id(call), ()))
+        closed = self._closed_at(var, call)
         return self._cached(
             var, closed, lambda: self._of_variable(found) if closed else self._open()
         )
@@ -148,9 +151,10 @@ class ModuleFacts:
             known = self._known[(id(key), closed)] = make()
         return known
 
-    def _closed_at(self, var: Var, route: Place) -> bool:
+    def _closed_at(self, var: Var, call: Expression) -> bool:
         """Whether every use of ``var`` that could give the app converters is visible and
-        comes after the route at ``route`` (or there is none)."""
+        comes after the route ``call`` (or in the body of the handler it registers)."""
+        route = self.places.get(id(call), ())
         facts = self.apps.get(var)
         if facts is None or len(facts.assignments) != 1 or not route:
             return False
@@ -165,7 +169,11 @@ class ModuleFacts:
             # for a module-level app, not even from another module.
             return not facts.escapes and not self._is_module_level(var)
         line = route[-1][1]
-        return all(_line_in(escape, scope) > line for escape in facts.escapes)
+        handler = self.decorated.get(id(call), -1)
+        return all(
+            _line_in(escape, scope) > line or _line_in(escape, handler) >= 0
+            for escape in facts.escapes
+        )
 
     def _of_constructor(self, call: CallExpr) -> Known:
         given = constructor_registrations(call)
@@ -232,6 +240,10 @@ class ModuleFacts:
 
     def _decorator(self, node: Decorator, place: Place, stack: _Stack) -> None:
         self.defined.add(node)
+        for decorator in reversed(node.decorators):  # from the function outwards
+            if not _is_route_decorator(decorator):
+                break
+            self.decorated[id(decorator)] = id(node.func)
         stack.append((node.decorators, place))
         stack.append((node.func, place))
 
@@ -431,6 +443,15 @@ def _add_converter(call: CallExpr) -> Registration:
     if isinstance(name, StrExpr):
         return Registration(name.value, converter)
     return Registration(None, None)
+
+
+def _is_route_decorator(expr: Expression) -> bool:
+    """``something.get("...")`` and the like: registers the function, never calls it."""
+    return (
+        isinstance(expr, CallExpr)
+        and isinstance(expr.callee, MemberExpr)
+        and expr.callee.name in ROUTE_DECORATORS
+    )
 
 
 def _refers_to(expr: Expression, fullname: str) -> bool:

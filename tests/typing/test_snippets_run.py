@@ -51,6 +51,7 @@ def test_what_the_plugin_cannot_see_is_valid_at_runtime() -> None:
     module.make_later()
     module.make_with_helper()
     module.make_in_loop()
+    module.make_run_now()
     replaced = App()
     replaced.add_converter("int", module.HexInt)
     module.open_app(replaced)

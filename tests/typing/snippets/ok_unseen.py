@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from kali import App, Request
 from kali.routing import Converter
@@ -156,6 +156,27 @@ def make_in_loop() -> App:
             @app.get("/d/<date:d>")
             def looped(request: Request, d: date) -> str:
                 return ""
+
+    return app
+
+
+# A decorator under the route's that runs the function at once: its body is "before".
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def run_now(func: F) -> F:
+    func(None)
+    return func
+
+
+def make_run_now() -> App:
+    app = App()
+
+    @app.get("/d/<date:d>")
+    @run_now
+    def ran(request: Any, d: date = date.min) -> str:
+        install(app)
+        return ""
 
     return app
 
