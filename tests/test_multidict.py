@@ -30,7 +30,7 @@ def test_a_missing_key_is_a_keyerror_and_a_400_naming_it() -> None:
     error = info.value
     assert isinstance(error, KeyError) and isinstance(error, HTTPError)
     assert error.status == 400 and str(error) == "400 Bad Request: Missing query parameter 'page'"
-    with pytest.raises(KeyError, match="Missing header 'x-token'"):
+    with pytest.raises(KeyError, match="Missing header 'X-Token'"):
         Headers([])["X-Token"]
 
 

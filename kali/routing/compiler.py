@@ -207,15 +207,15 @@ class _Generator:
             self.tables.append(table)
             name = self.const(table, "_T")
             args = ", ".join(["method", "segs", "n", *caps])
-            out += [f"{ind}f = {name}.get({s})", f"{ind}if f is not None:"]
-            if edges:  # a failed subtree falls back on the edges
-                out += [
-                    f"{ind}    r = f({args})",
-                    f"{ind}    if r is not None:",
-                    f"{ind}        return r",
-                ]
-            else:
-                out.append(f"{ind}    return f({args})")
+            # A failed subtree falls back on this node's edges, and on those of the
+            # nodes above it (backtracking), so its None is never returned as is.
+            out += [
+                f"{ind}f = {name}.get({s})",
+                f"{ind}if f is not None:",
+                f"{ind}    r = f({args})",
+                f"{ind}    if r is not None:",
+                f"{ind}        return r",
+            ]
         for edge in edges:
             self.edge(edge, d, caps, out, ind)
 

@@ -18,6 +18,11 @@ from ..errors import ConfigurationError
 class RouteError(ConfigurationError, ValueError):
     """Base class: a route, a converter or a URL cannot be used as written."""
 
+    #: What is wrong, without the route and handler lines (set by ``route_error``).
+    problem: str = ""
+    #: How to fix it ("" when the message gives no fix).
+    fix: str = ""
+
 
 class RouteSyntaxError(RouteError):
     """A path pattern is malformed (`"/item/<int:id"`, `"item"`, `"/<a>/<a>"`...)."""
@@ -93,7 +98,10 @@ def route_error(
         parts.append(f"  handler: {where(handler)}")
     if fix:
         parts.append(f"  fix:     {fix}")
-    return cls("\n".join(parts))
+    error = cls("\n".join(parts))
+    error.problem = problem
+    error.fix = fix
+    return error
 
 
 __all__ = [

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import HTTPError
 from ..request import Request
+from . import problems
 from .converters import Converter, output_type
 from .endpoint import Binder
 from .errors import SignatureMismatchError, route_error
@@ -35,6 +36,7 @@ _UNRESOLVED: Any = object()
 _MISSING: Any = object()
 _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_QUALIFIER = re.compile(r"'[^']*'|\"[^\"]*\"|\b[A-Za-z_][\w.]*\.(?=[A-Za-z_])")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -164,7 +166,7 @@ def _query_param(name: str, annotation: Any, default: Any) -> tuple[_QueryParam 
     """The query parameter for `name: annotation = default`, or None and why not."""
     if annotation is inspect.Parameter.empty or annotation is _UNRESOLVED:
         if annotation is _UNRESOLVED:
-            return None, "its annotation cannot be resolved at runtime"
+            return None, problems.unresolved_annotation()
         annotation = str
     inner, optional = _unwrap_optional(annotation)
     if optional and default is _MISSING:
@@ -178,7 +180,7 @@ def _query_param(name: str, annotation: Any, default: Any) -> tuple[_QueryParam 
             default = ()
     scalar = _scalar(inner)
     if scalar is None:
-        return None, f"kali cannot read a {_type_name(annotation)} from the query string"
+        return None, problems.cannot_read(_type_name(annotation))
     parse, expected = scalar
     return (
         _QueryParam(name, parse, expected, many=many, default=default, text=parse is _parse_str),
@@ -189,7 +191,8 @@ def _query_param(name: str, annotation: Any, default: Any) -> tuple[_QueryParam 
 def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type):
         return annotation.__name__
-    return str(annotation).replace("typing.", "")
+    # "datetime.date | None" as "date | None", as mypy writes it; quoted text is kept.
+    return _QUALIFIER.sub(lambda m: m[0] if m[0][0] in "'\"" else "", str(annotation))
 
 
 def _compatible(declared: Any, produced: Any) -> bool:
@@ -245,18 +248,14 @@ def analyse(
         inspect.Parameter.POSITIONAL_OR_KEYWORD,
         inspect.Parameter.VAR_POSITIONAL,
     )
+    if not params or params[0].kind not in first_kinds:
+        raise fail(*problems.no_request())
     hints = _hints(handler, sig, {} if cache is None else cache)
-    if not params or params[0].kind not in first_kinds or _not_a_request(params[0], hints):
-        shown = ", ".join(
-            f"{name}: {_type_name(output_type(type(conv)))}" for name, conv in path_params.items()
-        )
-        raise fail(
-            "the first parameter of a handler must be the request: kali calls "
-            "handler(request, ...)"
-            + (f", but the first one is {params[0].name!r}" if params else ""),
-            f"define it as def {getattr(handler, '__name__', 'handler')}"
-            f"(request: Request{', ' + shown if shown else ''})",
-        )
+    first = params[0]
+    declared = hints.get(first.name, inspect.Parameter.empty)
+    if _not_a_request(declared) or first.name in path_params:
+        shown = None if declared is inspect.Parameter.empty else _type_name(declared)
+        raise fail(*problems.request_not_first(first.name, shown))
     query: list[_QueryParam] = []
     taken: set[str] = set()
     var_keyword = False
@@ -266,14 +265,9 @@ def analyse(
             var_keyword = True
             continue
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
-            raise fail(
-                f"the handler has *{name}: kali passes parameters by name", f"remove *{name}"
-            )
+            raise fail(*problems.var_positional(name))
         if param.kind is inspect.Parameter.POSITIONAL_ONLY:
-            raise fail(
-                f"the parameter {name!r} is positional-only: kali passes parameters by name",
-                "move the '/' marker right after the request parameter",
-            )
+            raise fail(*problems.positional_only(name))
         annotation = hints.get(name, param.annotation)
         default = _MISSING if param.default is inspect.Parameter.empty else param.default
         if name in path_params:
@@ -282,31 +276,21 @@ def analyse(
             if not _compatible(annotation, produced):
                 conv = type(converter).__name__
                 raise fail(
-                    f"the path parameter {name!r} is converted by {conv} to "
-                    f"{_type_name(produced)}, but the handler declares {name}: "
-                    f"{_type_name(annotation)}",
-                    f"annotate it as {name}: {_type_name(produced)} or change the converter",
+                    *problems.converter_mismatch(
+                        name, conv, _type_name(produced), _type_name(annotation)
+                    )
                 )
             taken.add(name)
             continue
         spec, why = _query_param(name, annotation, default)
         if spec is None:
-            raise fail(
-                f"the parameter {name!r} is not in the path, so it would be read from the "
-                f"{'form or the ' if any(m in FORM_METHODS for m in methods) else ''}"
-                f"query string, but {why}",
-                "use str, int, float, bool, an Enum, a Literal of strings, list[...] of "
-                "those or X | None, or add it to the path",
-            )
+            raise fail(*problems.unreadable(name, why, any(m in FORM_METHODS for m in methods)))
         query.append(spec)
     missing = [name for name in path_params if name not in taken]
     if missing and not var_keyword:
         name = missing[0]
         produced = _type_name(output_type(type(path_params[name])))
-        raise fail(
-            f"the path parameter {name!r} is not a parameter of the handler",
-            f"add '{name}: {produced}' to its signature (or rename the path parameter)",
-        )
+        raise fail(*problems.missing_path_parameter(name, produced))
     names = list(path_params)
     leading = params[1 : 1 + len(names)]
     positional = [p.name for p in leading] == names and all(
@@ -318,9 +302,8 @@ def analyse(
     return _make_binder(tuple(query), var_keyword, form), positional
 
 
-def _not_a_request(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
+def _not_a_request(annotation: Any) -> bool:
     """Whether the first parameter is annotated with a type a request is not."""
-    annotation = hints.get(param.name, inspect.Parameter.empty)
     if annotation in (inspect.Parameter.empty, _UNRESOLVED, Any, object):
         return False
     annotation, _optional = _unwrap_optional(annotation)

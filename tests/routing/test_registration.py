@@ -151,7 +151,19 @@ def test_handler_without_request() -> None:
     app = App()
     with pytest.raises(SignatureMismatchError) as exc:
         app.add_route("/", no_request)  # type: ignore[arg-type]
-    check(exc, no_request, "first parameter of a handler must be the request")
+    check(exc, no_request, "does not take the request as its first argument")
+
+
+def show(id: int) -> str:
+    return ""
+
+
+def test_a_first_parameter_that_is_not_the_request_is_named() -> None:
+    app = App()
+    with pytest.raises(SignatureMismatchError) as exc:
+        app.add_route("/item/<int:id>", show)  # type: ignore[arg-type]
+    check(exc, show, "the first parameter of a handler must be the request")
+    assert "the first one is 'id', declared int" in str(exc.value)
 
 
 def test_star_args_and_positional_only() -> None:

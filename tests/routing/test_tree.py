@@ -325,3 +325,16 @@ def test_lookup_does_not_scan_routes() -> None:
     assert found(large, "GET", "/r1999/1/x") == (1999, {"id": 1})
     body = [line for line in large.matcher_source.splitlines() if line.strip()]
     assert len(body) < 40
+
+
+def test_a_failed_table_subtree_backtracks_to_an_edge_above_it() -> None:
+    # Found by hypothesis: with every static child in a table, the None of the
+    # subtree under <x> was returned without trying <path:p> at the level above.
+    original = compiler.INLINE_STATIC_LIMIT
+    compiler.INLINE_STATIC_LIMIT = 0
+    try:
+        app = build(("GET", "/a/<x>/b"), ("GET", "/a/<path:p>"))
+        assert found(app, "GET", "/a/a/b/a") == (1, {"p": "a/b/a"})
+        assert found(app, "GET", "/a/a/b") == (0, {"x": "a"})
+    finally:
+        compiler.INLINE_STATIC_LIMIT = original
