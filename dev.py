@@ -91,7 +91,13 @@ def check(args: list[str]) -> None:
 
 def bench(args: list[str]) -> None:
     ensure_venv("dev,bench")
-    for name in ("bench_server", "bench_overhead", "bench_routing", "bench_templates"):
+    for name in (
+        "bench_server",
+        "bench_overhead",
+        "bench_live",
+        "bench_routing",
+        "bench_templates",
+    ):
         if (ROOT / "benchmarks" / f"{name}.py").exists():
             run(PYTHON, "-m", f"benchmarks.{name}", *args)
 

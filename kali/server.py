@@ -187,6 +187,7 @@ class Server:
         **settings: Unpack[ServerSettings],
     ) -> None:
         self.options = options = make_options(options, settings)
+        _allow_descriptors(options.max_connections + 64)
         self.handler = handler
         self.limits = options.limits
         self.timeouts = options.timeouts
@@ -867,6 +868,20 @@ class Server:
             return sock.send(chunk)
         except BlockingIOError:
             return 0
+
+
+def _allow_descriptors(wanted: int) -> None:
+    # Raise the process's soft limit on open files toward what max_connections
+    # needs, where the hard limit allows (on Linux the soft limit is often 1024).
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _unsent(conn: _Connection) -> int:
