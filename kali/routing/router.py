@@ -30,7 +30,7 @@ from ..typing import ResponseValue
 from . import tree
 from .compiler import MatchFunction, compile_matcher
 from .converters import DEFAULT_CONVERTERS, Converter, is_greedy, output_type
-from .endpoint import Binder, Endpoint, Match
+from .endpoint import Endpoint, Match
 from .errors import (
     BuildError,
     RouteError,
@@ -139,8 +139,7 @@ class Router:
             for p in seg
             if isinstance(p, Param)
         }
-        binder, positional = analyse(handler, pattern, methods, params, self._hint_cache)
-        call = _caller(handler, tuple(params), binder, positional)
+        binder, positional, call = analyse(handler, pattern, methods, params, self._hint_cache)
         return Endpoint(route, pattern, methods, segments, params, call, binder, positional)
 
     def _mount(self, mount: Mount) -> Endpoint:
@@ -314,39 +313,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _caller(
-    handler: Callable[..., ResponseValue],
-    names: tuple[str, ...],
-    binder: Binder | None,
-    positional: bool,
-) -> Callable[[Request, tuple[Any, ...]], ResponseValue]:
-    """How to call `handler` for a match, decided once: by position when the path
-    values line up with its parameters, with the binder only when it has one."""
-    if positional:
-        if binder is None:
-
-            def by_position(request: Request, values: tuple[Any, ...]) -> ResponseValue:
-                return handler(request, *values)
-
-            return by_position
-
-        def by_position_bound(request: Request, values: tuple[Any, ...]) -> ResponseValue:
-            return handler(request, *values, **binder(request, {}))
-
-        return by_position_bound
-    if binder is None:
-
-        def by_name(request: Request, values: tuple[Any, ...]) -> ResponseValue:
-            return handler(request, **dict(zip(names, values, strict=True)))
-
-        return by_name
-
-    def by_name_bound(request: Request, values: tuple[Any, ...]) -> ResponseValue:
-        return handler(request, **binder(request, dict(zip(names, values, strict=True))))
-
-    return by_name_bound
 
 
 def _handler_keys(handler: object) -> list[object]:

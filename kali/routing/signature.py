@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import enum
 import inspect
+import itertools
+import linecache
 import re
 import types
 import typing
@@ -218,10 +220,11 @@ def analyse(
     methods: tuple[str, ...],
     path_params: Mapping[str, Converter[Any]],
     cache: dict[Any, Any] | None = None,
-) -> tuple[Binder | None, bool]:
+) -> tuple[Binder | None, bool, Caller]:
     """Check `handler` against its route; return its query binder (`None` if
-    unneeded) and whether the path values may be passed by position (the
-    handler's parameters after the request are the path parameters, in order).
+    unneeded), whether the path values may be passed by position (the handler's
+    parameters after the request are the path parameters, in order), and the
+    function that calls it for a match (`call(request, values)`).
 
     Raises `SignatureMismatchError` naming the route and `file:line`.
     """
@@ -291,15 +294,121 @@ def analyse(
         name = missing[0]
         produced = _type_name(output_type(type(path_params[name])))
         raise fail(*problems.missing_path_parameter(name, produced))
-    names = list(path_params)
+    names = tuple(path_params)
     leading = params[1 : 1 + len(names)]
-    positional = [p.name for p in leading] == names and all(
+    positional = tuple(p.name for p in leading) == names and all(
         p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
     )
+    names = tuple(names)
     if not query and not var_keyword:
-        return None, positional
+        return None, positional, _plain_caller(handler, names, positional)
     form = any(method in FORM_METHODS for method in methods)
-    return _make_binder(tuple(query), var_keyword, form), positional
+    specs = tuple(query)
+    binder = _make_binder(specs, var_keyword, form)
+    if var_keyword or any(spec.many for spec in specs):
+        return binder, positional, _bound_caller(handler, names, binder, positional)
+    return binder, positional, _generated_caller(handler, names, specs, form, positional)
+
+
+#: Calls a route's handler for a match: `call(request, values)`.
+Caller = Callable[[Request, tuple[Any, ...]], Any]
+
+
+def _plain_caller(handler: Any, names: tuple[str, ...], positional: bool) -> Caller:
+    if positional:
+
+        def by_position(request: Request, values: tuple[Any, ...]) -> Any:
+            return handler(request, *values)
+
+        return by_position
+
+    def by_name(request: Request, values: tuple[Any, ...]) -> Any:
+        return handler(request, **dict(zip(names, values, strict=True)))
+
+    return by_name
+
+
+def _bound_caller(handler: Any, names: tuple[str, ...], binder: Binder, positional: bool) -> Caller:
+    if positional:
+
+        def by_position_bound(request: Request, values: tuple[Any, ...]) -> Any:
+            return handler(request, *values, **binder(request, {}))
+
+        return by_position_bound
+
+    def by_name_bound(request: Request, values: tuple[Any, ...]) -> Any:
+        return handler(request, **binder(request, dict(zip(names, values, strict=True))))
+
+    return by_name_bound
+
+
+_caller_serial = itertools.count()
+
+
+def _generated_caller(
+    handler: Any,
+    names: tuple[str, ...],
+    specs: tuple[_QueryParam, ...],
+    form: bool,
+    positional: bool,
+) -> Caller:
+    """A caller written for this route: each query (or form) parameter read and
+    converted inline, the handler called with them. What the binder does, without
+    its loop, its dict and the `**` that unpacks it (one value per parameter only;
+    lists and `**kwargs` use the binder)."""
+    namespace: dict[str, Any] = {"_h": handler, "_bad": _bad_value, "_HTTPError": HTTPError}
+    lines = ["def call(request, values):", "    query = request.query"]
+    if form:
+        lines.append("    fields = request.form if request.has_form else None")
+    missing = (
+        "Missing form field or query parameter {!r}" if form else "Missing query parameter {!r}"
+    )
+    args: list[str] = []
+    if positional:
+        args += [f"values[{i}]" for i in range(len(names))]
+    else:
+        args += [f"{name}=values[{i}]" for i, name in enumerate(names)]
+    for index, spec in enumerate(specs):
+        v, t = f"v{index}", f"t{index}"
+        namespace[f"_p{index}"] = spec.parse
+        namespace[f"_d{index}"] = spec.default
+        namespace[f"_s{index}"] = spec
+        key = repr(spec.name)
+        if form:
+            lines += [
+                f"    {t} = fields.get({key}) if fields is not None else None",
+                f"    w{index} = 'form field'",
+                f"    if {t} is None:",
+                f"        {t} = query.get({key})",
+                f"        w{index} = 'query parameter'",
+            ]
+        else:
+            lines.append(f"    {t} = query.get({key})")
+        where = f"w{index}" if form else "'query parameter'"
+        empty = f"{t} is None" if spec.text else f"not {t}"
+        lines.append(f"    if {empty}:")
+        if spec.required:
+            namespace[f"_m{index}"] = missing.format(spec.name)
+            lines.append(f"        raise _HTTPError(400, _m{index})")
+        else:
+            lines.append(f"        {v} = _d{index}")
+        lines += [
+            "    else:",
+            "        try:",
+            f"            {v} = _p{index}({t})",
+            "        except ValueError:",
+            f"            raise _bad(_s{index}, {t}, {where}) from None",
+        ]
+        args.append(f"{spec.name}={v}")
+    lines.append(f"    return _h(request, {', '.join(args)})")
+    source = "\n".join(lines) + "\n"
+    filename = (
+        f"<kali caller {next(_caller_serial)} for {getattr(handler, '__qualname__', handler)}>"
+    )
+    exec(compile(source, filename, "exec"), namespace)
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    call: Caller = namespace["call"]
+    return call
 
 
 def _not_a_request(annotation: Any) -> bool:
@@ -385,4 +494,4 @@ def _bad_value(spec: _QueryParam, text: str, where: str) -> HTTPError:
     )
 
 
-__all__ = ["FORM_METHODS", "analyse"]
+__all__ = ["FORM_METHODS", "Caller", "analyse"]
