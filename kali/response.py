@@ -83,6 +83,9 @@ def check_header(name: str, value: str) -> None:
             _good_values.add(value)
 
 
+_list_append = list.append
+
+
 class ResponseHeaders(list[tuple[str, str]]):
     """A response's header fields: a list of `(name, value)` pairs, repeats allowed.
 
@@ -96,17 +99,21 @@ class ResponseHeaders(list[tuple[str, str]]):
     __slots__ = ()
 
     def __init__(self, items: HeadersArg = (), content_type: str | None = None) -> None:
-        # PERF: no list.__init__ call: list.__new__ made the list empty already.
+        # PERF: no list.__init__ call (list.__new__ made the list empty already), and
+        # pairs checked before are known good without a call to check_header.
+        append = _list_append
         if items:
             pairs = items.items() if type(items) is dict or isinstance(items, Mapping) else items
             for name, value in pairs:
-                check_header(name, value)
+                if name not in _good_names or value not in _good_values:
+                    check_header(name, value)
                 if content_type is not None and len(name) == 12 and name.lower() == "content-type":
                     continue  # replaced by content_type
-                list.append(self, (name, value))
+                append(self, (name, value))
         if content_type is not None:
-            check_header("Content-Type", content_type)
-            list.append(self, ("Content-Type", content_type))
+            if content_type not in _good_values:
+                check_header("Content-Type", content_type)
+            append(self, ("Content-Type", content_type))
 
     def append(self, item: tuple[str, str]) -> None:
         name, value = item
