@@ -32,6 +32,9 @@ page's blocks follow:
       <!-- check: skip (why) -->       neither: a signature, not Python
       <!-- check: raises ValueError --> run, and it must raise that exception (by class name,
                                         a base class counts)
+      <!-- check: excerpt (examples/tutorial/step6/books.py) -->
+                                        not run: the block must be a part of that file, line for
+                                        line (its indentation may be removed); for any language
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Kind(enum.Enum):
     SKIP = "skip"
     RAISES = "raises"
     INCLUDED = "included"  # snippet includes only
+    EXCERPT = "excerpt"  # lines of a file checked elsewhere
     FILE = "file"  # a block with title="path": written to the page's folder
 
 
@@ -110,8 +114,12 @@ class Page:
         return [b for b in self.blocks if b.kind is Kind.FILE and b.lang in _PYTHON]
 
     def module_source(self) -> str:
-        """The page's Python blocks, each code line at its line number in the page."""
-        lines: list[str] = []
+        """The page's Python blocks, each code line at its line number in the page.
+
+        Line 1 is never code (a fence comes first): it turns mypy's `empty-body` error off,
+        since `...` as a function's body stands for code the reader writes.
+        """
+        lines: list[str] = ['# mypy: disable-error-code="empty-body"']
         for block in self.python:
             code = block.code.splitlines()
             lines.extend([""] * (block.line - 1 - len(lines)))
@@ -188,14 +196,26 @@ def _classify(
     kind, raises = Kind.RUN, None
     if marker is not None:
         body = _MARKER_BODY.match(marker[1])
-        known = {k.value for k in (Kind.NO_RUN, Kind.FRAGMENT, Kind.SKIP, Kind.RAISES)}
+        known = {
+            k.value for k in (Kind.NO_RUN, Kind.FRAGMENT, Kind.SKIP, Kind.RAISES, Kind.EXCERPT)
+        }
         if body is None or body["kind"] not in known:
             page.problems.append(
                 f"{page.name}:{marker[0]}: unknown check marker {marker[1]!r}: use no-run (why), "
-                "fragment (why), skip (why) or raises ExceptionName"
+                "fragment (why), skip (why), raises ExceptionName or excerpt (path)"
             )
             return None
         kind = Kind(body["kind"])
+        if kind is Kind.EXCERPT:
+            source = (body["reason"] or "").strip()
+            if not source or not (ROOT / source).is_file():
+                page.problems.append(f"{where}: excerpt of a file that does not exist: {source!r}")
+            elif not is_excerpt(code, (ROOT / source).read_text(encoding="utf-8")):
+                page.problems.append(
+                    f"{where}: this block is not an excerpt of {source}: make it the file's "
+                    "lines as they are"
+                )
+            return Block(line, lang, code, kind)
         if kind is Kind.RAISES:
             if not body["arg"]:
                 page.problems.append(f"{page.name}:{marker[0]}: raises needs an exception name")
@@ -205,6 +225,23 @@ def _classify(
                 f"{page.name}:{marker[0]}: say why in parentheses: <!-- check: {kind.value} "
                 "(the reason) -->"
             )
+    lines = [text for text in code.splitlines() if text.strip()]
+    includes = [_SNIPPET.match(text) for text in lines]
+    if lines and all(includes):
+        if marker is not None:
+            page.problems.append(f"{where}: an included file is checked where it lives: no marker")
+        for included in includes:
+            assert included is not None
+            path, _, section = included["path"].partition(":")
+            target = ROOT / path
+            if not target.is_file():
+                page.problems.append(f"{where}: the included file {path} does not exist")
+            elif section and f"[start:{section}]" not in target.read_text(encoding="utf-8"):
+                page.problems.append(f"{where}: {path} has no section {section!r}")
+        title = title_match["title"] if title_match else None
+        return Block(line, lang, code, Kind.INCLUDED, title)
+    if any(includes):
+        page.problems.append(f"{where}: a block mixes snippet includes and code")
     if title_match is not None:
         title = title_match["title"]
         if Path(title).is_absolute() or ".." in Path(title).parts:
@@ -219,20 +256,6 @@ def _classify(
         if marker is not None:
             page.problems.append(f"{where}: check markers are for python blocks and files")
         return None
-    lines = [text for text in code.splitlines() if text.strip()]
-    includes = [_SNIPPET.match(text) for text in lines]
-    if lines and all(includes):
-        for included in includes:
-            assert included is not None
-            path, _, section = included["path"].partition(":")
-            target = ROOT / path
-            if not target.is_file():
-                page.problems.append(f"{where}: the included file {path} does not exist")
-            elif section and f"[start:{section}]" not in target.read_text(encoding="utf-8"):
-                page.problems.append(f"{where}: {path} has no section {section!r}")
-        return Block(line, lang, code, Kind.INCLUDED)
-    if any(includes):
-        page.problems.append(f"{where}: a block mixes snippet includes and code")
     if kind is Kind.SKIP:
         return Block(line, lang, code, kind)
     try:
@@ -243,6 +266,18 @@ def _classify(
     if any(isinstance(node, ast.ImportFrom) and node.module == "__future__" for node in tree.body):
         page.problems.append(f"{where}: a page's blocks are one module: no __future__ imports")
     return Block(line, lang, code, kind, raises=raises)
+
+
+def is_excerpt(code: str, text: str) -> bool:
+    """Whether the lines of `code` are consecutive lines of `text`, less some indentation."""
+    lines = [line.rstrip() for line in code.strip("\n").splitlines()]
+    whole = "\n" + "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    indents = {line[: len(line) - len(line.lstrip())] for line in text.splitlines()}
+    for indent in indents:
+        candidate = "\n".join(indent + line if line else "" for line in lines)
+        if f"\n{candidate}\n" in whole:
+            return True
+    return False
 
 
 # -- the page's folder ------------------------------------------------------------------------
@@ -303,8 +338,9 @@ _MYPY_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<level>error|note): (
 def type_check(written: list[Written], cache_dir: Path) -> dict[str, list[str]]:
     """Run `mypy --strict` once over every page; its errors by page name, in page lines.
 
-    `...` as a function body stands for code the reader writes, so mypy's `empty-body`
-    error is turned off; everything else is `--strict` with the repository's configuration.
+    The options are those of the repository's configuration, and the page modules turn off
+    `empty-body` for themselves (see `Page.module_source`), so `cache_dir` can be shared
+    with other runs over kali.
     """
     from mypy import api
 
@@ -318,8 +354,6 @@ def type_check(written: list[Written], cache_dir: Path) -> dict[str, list[str]]:
     stdout, stderr, _status = api.run(
         [
             "--strict",
-            "--disable-error-code",
-            "empty-body",
             "--no-error-summary",
             "--show-absolute-path",
             "--hide-error-context",

@@ -54,6 +54,10 @@ def index(request: kali.Request) -> kali.IoList:
     return pages("hello")(name="Ada")
 
 
+@app.get("/later")
+def later(request: kali.Request) -> str: ...  # `...` stands for code the reader writes
+
+
 if __name__ == "__main__":
     app.run()
 {F}
@@ -173,6 +177,22 @@ Some text.
 {F}python
 --8<-- "examples/no_such_file.py"
 {F}
+
+<!-- check: excerpt (tests/docs_blocks.py) -->
+{F}python
+def is_excerpt(code: str, text: str) -> bool:
+{F}
+
+<!-- check: excerpt (tests/docs_blocks.py) -->
+{F}python
+indents = {{line[: len(line) - len(line.lstrip())] for line in text.splitlines()}}
+for indent in indents:
+{F}
+
+<!-- check: excerpt (tests/docs_blocks.py) -->
+{F}python
+def is_excerpt(code: str) -> bool:
+{F}
 """,
 }
 
@@ -185,7 +205,7 @@ class Checked:
 
 
 @pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
+def checked(tmp_path_factory: pytest.TempPathFactory, mypy_cache: Path) -> Checked:
     base = tmp_path_factory.mktemp("docs-blocks")
     samples = base / "samples"
     samples.mkdir()
@@ -195,7 +215,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
         paths.append(samples / name)
     pages = [read_page(path) for path in paths]
     written = [write_page(page, base / "pages") for page in pages]
-    errors = type_check(written, base / "mypy-cache")
+    errors = type_check(written, mypy_cache)
     return Checked({page.name: page for page in pages}, {w.page.name: w for w in written}, errors)
 
 
@@ -319,11 +339,13 @@ def test_a_page_s_tests_are_run(checked: Checked, tmp_path: Path) -> None:
 
 def test_markers_need_a_reason_a_known_kind_and_a_block(checked: Checked) -> None:
     problems = checked.pages["sample_markers.md"].problems
-    assert len(problems) == 4, problems
+    assert len(problems) == 5, problems
     assert "say why in parentheses" in problems[0]
     assert "unknown check marker 'maybe (what?)'" in problems[1]
     assert "must be on the line before a block" in problems[2]
     assert "examples/no_such_file.py does not exist" in problems[3]
+    # Two excerpts are the file's lines (the second one indented there); the third is not.
+    assert "not an excerpt of tests/docs_blocks.py" in problems[4]
 
 
 def test_file_names_must_be_unique_across_pages(tmp_path: Path) -> None:
