@@ -39,10 +39,14 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .iolist import to_chunks
 from .typing import IoItem
+
+if TYPE_CHECKING:
+    from .request import Request
+    from .response import Response
 
 log = logging.getLogger("kali")
 
@@ -199,7 +203,7 @@ class EventStream:
             subscriber.push(message.encoded)
         return message
 
-    def subscribe(self, request: Any) -> Any:
+    def subscribe(self, request: Request) -> Response:
         """The response for an `EventSource` request: a `text/event-stream` that
         stays open and receives every event published from now on (and those after
         its `Last-Event-ID`, if the backlog still has them)."""
@@ -265,7 +269,7 @@ class Subscription(Stream):
         return pending
 
 
-def _last_id(request: Any) -> int | None:
+def _last_id(request: Request) -> int | None:
     text = request.headers.get("last-event-id")
     if text is None:
         return None

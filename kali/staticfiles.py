@@ -47,9 +47,10 @@ class StaticFiles:
 
     Mount it under a prefix so that it sees the rest of the path:
 
-        app.mount("/static", StaticFiles("static"))
+        app.mount("/static", StaticFiles(Path(__file__).parent / "static"))
 
-    or call it from your own handler with `request.mounted("/static")`.
+    (name the folder from the module's path, so the app finds its files wherever it is
+    started from), or call it from your own handler with `request.mounted("/static")`.
 
     Only GET and HEAD are answered. Paths are resolved safely: `..`, hidden names (a segment
     starting with one of `hidden_prefixes`), backslashes and symbolic links leading outside

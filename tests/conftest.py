@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,13 @@ import kali
 from kali.server import Server
 
 ServerFactory = Callable[..., Server]
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the tests that run mypy with the same options (the docs and the
+    tutorial), so kali is analysed once."""
+    return tmp_path_factory.mktemp("mypy-cache")
 
 
 @pytest.fixture

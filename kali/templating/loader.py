@@ -1,7 +1,7 @@
 """TemplateFolder: templates loaded by name from a directory, compiled once and cached.
 
->>> pages = TemplateFolder("templates")          # doctest: +SKIP
->>> pages("page")(title="Home", items=[])        # doctest: +SKIP
+>>> pages = TemplateFolder(Path(__file__).parent / "templates")  # doctest: +SKIP
+>>> pages("page")(title="Home", items=[])                        # doctest: +SKIP
 
 `pages("page")` loads `templates/page.html` (the extension is configurable), compiles it with
 its layout and partials, and caches the compiled template. With `auto_reload=True` (for
