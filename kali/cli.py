@@ -15,6 +15,7 @@ from . import __version__
 from ._loading import loading
 from .app import App
 from .errors import ConfigurationError
+from .options import ServerSettings
 from .server import serve_http
 from .typing import Handler
 
@@ -134,6 +135,18 @@ def _port(text: str) -> int:
     return port
 
 
+def _child_args(args: argparse.Namespace) -> list[str]:
+    # The command line of the program `--reload` restarts: the same, without --reload.
+    child = ["run", args.app, "--host", args.host, "--port", str(args.port)]
+    flags = ("no_browser", "debug", "factory", "window")
+    child += [f"--{flag.replace('_', '-')}" for flag in flags if getattr(args, flag)]
+    if args.exit_when_closed is not None:
+        child.append("--exit-when-closed" if args.exit_when_closed else "--no-exit-when-closed")
+    if args.app_id is not None:
+        child += ["--app-id", args.app_id]
+    return child
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, with where to look, rather than the usage text."""
 
@@ -160,26 +173,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="call the attribute without arguments and serve what it returns "
         "(found by itself for a function that takes no arguments)",
     )
+    run.add_argument(
+        "--window",
+        action="store_true",
+        help="open the app in a window of its own (Chrome, Chromium, Edge or Brave in app "
+        "mode); the program then ends when its last window closes",
+    )
+    run.add_argument(
+        "--exit-when-closed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end the program when its last page closes (default: on with --window)",
+    )
+    run.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="run one instance: a second launch with the same ID shows the running one",
+    )
+    run.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart the program when a Python file under the app's folder changes",
+    )
     args = parser.parse_args(argv)
 
+    if args.reload:
+        from .desktop.reload import supervise
+
+        return supervise(args.app.partition(":")[0], _child_args(args), args.host, args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     handler = load_handler(args.app, factory=True if args.factory else None)
+    settings: ServerSettings = {
+        "address": args.host,
+        "port": args.port,
+        "open_browser": not args.no_browser,
+        "debug": args.debug,
+        "window": args.window,
+        "exit_when_closed": args.exit_when_closed,
+        "app_id": args.app_id,
+    }
     try:
         if isinstance(handler, App):  # compiled first; --debug sets App.debug
-            handler.run(
-                address=args.host,
-                port=args.port,
-                open_browser=not args.no_browser,
-                debug=args.debug,
-            )
+            handler.run(**settings)
         else:
-            serve_http(
-                handler,
-                address=args.host,
-                port=args.port,
-                open_browser=not args.no_browser,
-                debug=args.debug,
-            )
+            serve_http(handler, **settings)
     except ConfigurationError as exc:
         raise SystemExit(f"kali: {exc}") from None
     return 0
