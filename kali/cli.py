@@ -1,4 +1,5 @@
-"""The command line: `python -m kali run module:app` (see `docs/cli.md`)."""
+"""The command line: `python -m kali run module:app`, `python -m kali ship app.py`
+(see `docs/cli.md`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
@@ -195,8 +197,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="restart the program when a Python file under the app's folder changes",
     )
+    ship = commands.add_parser(
+        "ship", help="build one executable of a script with PyInstaller: kali ship app.py"
+    )
+    ship.add_argument("script", type=Path, help="the program: a script that calls app.run()")
+    ship.add_argument("--name", help="the executable's name (default: the script's)")
+    ship.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="a folder beside the script to pack with it (templates, static); repeatable",
+    )
+    ship.add_argument("--windowed", action="store_true", help="no terminal window (Windows, macOS)")
+    ship.add_argument("--onedir", action="store_true", help="a folder rather than one file")
+    ship.add_argument(
+        "--dist", type=Path, default=Path("dist"), help="where to put it (default dist/)"
+    )
     args = parser.parse_args(argv)
 
+    if args.command == "ship":
+        from .desktop.ship import ship as build
+
+        program = build(
+            args.script,
+            name=args.name,
+            data=args.data,
+            windowed=args.windowed,
+            onedir=args.onedir,
+            dist=args.dist,
+        )
+        print(f"kali: built {program}", flush=True)
+        return 0
     if args.reload:
         from .desktop.reload import supervise
 

@@ -48,7 +48,7 @@ from .reload import (
     supervisor_pid,
     under_reloader,
 )
-from .window import find_browser, has_display, launch_window, open_in_browser
+from .window import find_browser, has_display, launch_window, open_in_browser, profile_root
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -172,7 +172,7 @@ class Lifecycle:
         if self.options.window:
             browser = find_browser()
             if browser is not None:
-                profile = self._profile_dir()
+                profile = self._profile_dir(browser)
                 size = self.options.window_size
                 if not track:  # a hand-over: this process ends right after
                     try:
@@ -224,10 +224,10 @@ class Lifecycle:
             print("kali: the --reload supervisor is gone, shutting down", flush=True)
             self._server.shutdown()
 
-    def _profile_dir(self) -> Path:
+    def _profile_dir(self, browser: str) -> Path:
         if self._profile is not None:
             return self._profile
-        windows = user_data_dir("kali") / "windows"
+        windows = profile_root(browser, user_data_dir("kali") / "windows")
         app_id = self.options.app_id
         if app_id is not None:
             digest = hashlib.sha256(app_id.encode()).hexdigest()[:16]

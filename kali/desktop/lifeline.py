@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -190,7 +189,6 @@ class Lifeline:
         self._tag = f'<script src="{SCRIPT_PATH}" data-instance="{self.instance}" async></script>'
         self._open = 0
         self._armed = False
-        self._empty_since = 0.0
         self._timer: Timer | None = None
 
     @property
@@ -208,7 +206,6 @@ class Lifeline:
         process exited, say): with none open, `on_last_closed` follows the grace."""
         self._armed = True
         if self._open == 0 and self._timer is None:
-            self._empty_since = time.monotonic()
             self._schedule()
 
     def __call__(self, request: Request) -> Response:
@@ -268,10 +265,10 @@ class Lifeline:
     def _closed(self) -> None:
         self._open -= 1
         if self._open == 0 and self._armed:
-            self._empty_since = time.monotonic()
             self._schedule()
 
     def _schedule(self) -> None:
+        # One timer for the latest moment none was open: an opening cancels it.
         if self._timer is not None:
             self._timer.cancel()
         self._timer = self.scheduler.call_later(self.grace, self._check)
@@ -279,10 +276,6 @@ class Lifeline:
     def _check(self) -> None:
         self._timer = None
         if self._open > 0:
-            return
-        left = self.grace - (time.monotonic() - self._empty_since)
-        if left > 0.01:  # the clock of the timers is not ours (a test's, say)
-            self._timer = self.scheduler.call_later(left, self._check)
             return
         if self.on_last_closed is not None:
             self.on_last_closed()
@@ -384,8 +377,10 @@ def _insert_in_pieces(pieces: list[bytes], tag: str) -> list[bytes] | None:
 
 
 def _is_page(response: Response) -> bool:
+    # An HTML page to add the tag to: not a redirect, not an empty or encoded
+    # body, not the last page of a server that is stopping.
     status = response.status
-    if status < 200 or status in (204, 304) or 300 <= status < 400:
+    if response.shut_down or status < 200 or status in (204, 304) or 300 <= status < 400:
         return False
     kind = None
     encoded = False

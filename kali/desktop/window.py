@@ -136,6 +136,28 @@ def find_browser(environ: Mapping[str, str] = os.environ) -> str | None:
     return None
 
 
+def profile_root(browser: str, default: Path) -> Path:
+    """Where the profile folders of app windows go for `browser`: `default`, except for
+    a Snap package (Ubuntu's Chromium), whose confinement allows only its own folder,
+    `~/snap/<name>/common`, among hidden ones."""
+    name = None
+    if browser.startswith("/snap/bin/"):
+        name = os.path.basename(browser).split(".")[0]
+    elif os.path.basename(browser) in ("chromium", "chromium-browser") and os.path.exists(
+        "/snap/bin/chromium"
+    ):
+        try:
+            with open(browser, "rb") as file:
+                wrapper = file.read(2) == b"#!"  # Ubuntu's deb: a script that runs the snap
+        except OSError:
+            wrapper = False
+        if wrapper:
+            name = "chromium"
+    if name is None:
+        return default
+    return Path.home() / "snap" / name / "common" / "kali-windows"
+
+
 def window_command(
     browser: str, url: str, *, profile: Path, size: tuple[int, int] | None = None
 ) -> list[str]:
@@ -193,5 +215,6 @@ __all__ = [
     "has_display",
     "launch_window",
     "open_in_browser",
+    "profile_root",
     "window_command",
 ]
