@@ -41,9 +41,12 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 @dataclass(frozen=True, slots=True)
 class ServerOptions:
-    """How a server binds, limits and protects itself.
+    """How a server binds, limits and protects itself, and how the program around it
+    behaves (a browser or a window opened, one instance, the end when the last window closes).
 
     Every field can be given as a keyword to `serve_http`, `Server` and `App.run`.
+    `open_browser`, `window`, `window_size`, `exit_when_closed` and `app_id` are acted on
+    by `serve_http` (and so `App.run`): a `Server` made directly ignores them.
     """
 
     address: str = "127.0.0.1"

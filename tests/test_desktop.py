@@ -216,6 +216,22 @@ def test_the_last_lifeline_closing_calls_on_last_closed_after_the_grace(
     assert lifeline.open == 0
 
 
+def test_an_idle_lifeline_outlives_the_idle_timeout(live_server: ServerFactory) -> None:
+    # A minimised window or a sleeping computer: the connection just stays open.
+    lifeline = Lifeline(make_app(), grace=0.2)
+    ended = threading.Event()
+    lifeline.on_last_closed = ended.set
+    server = live_server(lifeline, timeouts=kali.Timeouts(idle=0.3))
+    sock, _ = open_lifeline(server, lifeline)
+    time.sleep(1.0)  # more than three idle timeouts
+    assert lifeline.open == 1 and not ended.is_set()
+    sock.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        sock.recv(1)  # still open: nothing to read, no end of stream
+    sock.close()
+    assert ended.wait(5)
+
+
 def test_nothing_ends_before_a_first_lifeline_unless_armed() -> None:
     clock = [0.0]
     lifeline = Lifeline(make_app(), grace=3.0)

@@ -4,6 +4,7 @@ a reload, a navigation and a second window do not; `--reload` reloads open pages
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -95,6 +96,35 @@ def test_only_closing_the_last_page_ends_the_program(
             print(f"ended {time.monotonic() - closed:.2f}s after the last page closed")
         finally:
             browser.close()
+    assert "the last window closed, shutting down" in program.output
+
+
+def test_a_real_app_window_keeps_the_program_until_its_browser_ends(
+    folder: Path, programs: list[Program], chromium: str
+) -> None:
+    # Chromium as kali starts it for window=True (--app, --user-data-dir, --window-size),
+    # headless here: the wrapper records the browser's process id and adds the flags.
+    wrapper = folder / "chromium-window"
+    flags = " ".join(CHROMIUM_ARGS)
+    wrapper.write_text(
+        f'#!/bin/sh\necho $$ > "{folder}/browser.pid"\nexec {chromium} {flags} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    env = {
+        "KALI_BROWSER": str(wrapper),
+        "DISPLAY": ":kali-test",
+        "XDG_DATA_HOME": str(folder / "data"),
+        "XDG_RUNTIME_DIR": str(folder / "run"),
+    }
+    program = kali_run("app:app", "--window", "--port", "0", cwd=folder, env=env)
+    programs.append(program)
+    url = program.url()
+    wait_until(lambda: lifelines(url) == 1, timeout=30)  # the window loaded the page
+    time.sleep(GRACE + 1)
+    assert program.process.poll() is None
+    pid = int((folder / "browser.pid").read_text())
+    os.kill(pid, signal.SIGTERM)  # the browser goes, with its window
+    assert program.wait(GRACE + 2) == 0
     assert "the last window closed, shutting down" in program.output
 
 

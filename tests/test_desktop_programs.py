@@ -162,3 +162,16 @@ def test_reload_restarts_on_a_change_waits_out_a_broken_edit_and_keeps_the_port(
     program.process.send_signal(signal.SIGINT)  # Ctrl-C
     assert program.wait(20) == 0
     assert program.output.count("serving on") == 2
+
+
+def test_a_reload_child_ends_when_its_supervisor_is_killed(
+    folder: Path, programs: list[Program]
+) -> None:
+    program = kali_run("app:app", "--reload", "--port", "0", "--no-browser", cwd=folder, env={})
+    programs.append(program)
+    url = program.url()
+    child = json.loads(fetch(url + "_kali/instance"))["pid"]
+    assert child != program.process.pid and alive(child)
+    program.process.kill()
+    program.wait(10)
+    wait_until(lambda: not alive(child), timeout=15)

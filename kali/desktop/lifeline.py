@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from ..errors import HTTPError
-from ..live import EventStream, Stream
+from ..live import EventStream, Stream, Subscription
 from ..pipeline import error_page, exception_page, report_exception, to_response
 from ..request import Request
 from ..response import FileBody, Response
@@ -231,8 +231,8 @@ class Lifeline:
         if path == LIFELINE_PATH:
             response: Response = self._channel.subscribe(request)
             subscription = response.body
-            assert isinstance(subscription, Stream)
-            subscription.push(self._hello)  # type: ignore[attr-defined]
+            assert isinstance(subscription, Subscription)
+            subscription.push(self._hello)  # the first event: who is serving
             self._opened()
             subscription.on_close(self._closed)
             return response
