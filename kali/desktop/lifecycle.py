@@ -167,7 +167,8 @@ class Lifecycle:
 
     def _show(self, url: str, *, track: bool) -> None:
         if not has_display():
-            print("kali: no display, so no window opened; visit the URL above", flush=True)
+            what = "window" if self.options.window else "browser"
+            print(f"kali: no display, so no {what} opened; visit the URL above", flush=True)
             return
         if self.options.window:
             browser = find_browser()
