@@ -5,17 +5,21 @@ pieces working together: an App with typed routes, templates compiled once
 into functions returning iolists, one SQLite connection used from every
 handler (safe: handlers run one at a time on the main thread), a form that
 posts and redirects, static CSS and JavaScript, and a Quit button that stops
-the server.
+the server. It opens in a window of its own (Chrome, Chromium, Edge or Brave in
+app mode, where one is installed), runs once per notes file, and ends when its
+last window closes.
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import kali
+from kali.desktop import user_data_dir
 from kali.staticfiles import StaticFiles
 
 HERE = Path(__file__).resolve().parent
@@ -69,13 +73,27 @@ def make_app(database: str = ":memory:") -> kali.App:
     return app
 
 
+def default_database() -> str:
+    """``notes.sqlite3`` here, or in the user's data folder for the shipped program
+    (built with PyInstaller: ``docs/desktop.md``), which may be started from anywhere."""
+    if not getattr(sys, "frozen", False):
+        return "notes.sqlite3"
+    folder = user_data_dir("kali-notes")
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / "notes.sqlite3")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="The kali notes demo.")
     parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
-    parser.add_argument("--db", default="notes.sqlite3", help="SQLite file (default notes.sqlite3)")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--db", default=default_database(), help="SQLite file (notes.sqlite3)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a window")
     args = parser.parse_args()
-    make_app(args.db).run(port=args.port, open_browser=not args.no_browser)
+    # One program per notes file: a second launch shows the window of the first.
+    app_id = None if args.db == ":memory:" else f"kali-notes:{Path(args.db).resolve()}"
+    make_app(args.db).run(
+        port=args.port, open_browser=not args.no_browser, window=True, app_id=app_id
+    )
 
 
 if __name__ == "__main__":

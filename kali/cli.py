@@ -1,4 +1,5 @@
-"""The command line: `python -m kali run module:app` (see `docs/cli.md`)."""
+"""The command line: `python -m kali run module:app`, `python -m kali ship app.py`
+(see `docs/cli.md`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
 from ._loading import loading
 from .app import App
 from .errors import ConfigurationError
+from .options import ServerSettings
 from .server import serve_http
 from .typing import Handler
 
@@ -134,6 +137,18 @@ def _port(text: str) -> int:
     return port
 
 
+def _child_args(args: argparse.Namespace) -> list[str]:
+    # The command line of the program `--reload` restarts: the same, without --reload.
+    child = ["run", args.app, "--host", args.host, "--port", str(args.port)]
+    flags = ("no_browser", "debug", "factory", "window")
+    child += [f"--{flag.replace('_', '-')}" for flag in flags if getattr(args, flag)]
+    if args.exit_when_closed is not None:
+        child.append("--exit-when-closed" if args.exit_when_closed else "--no-exit-when-closed")
+    if args.app_id is not None:
+        child += ["--app-id", args.app_id]
+    return child
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, with where to look, rather than the usage text."""
 
@@ -160,26 +175,80 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="call the attribute without arguments and serve what it returns "
         "(found by itself for a function that takes no arguments)",
     )
+    run.add_argument(
+        "--window",
+        action="store_true",
+        help="open the app in a window of its own (Chrome, Chromium, Edge or Brave in app "
+        "mode); the program then ends when its last window closes",
+    )
+    run.add_argument(
+        "--exit-when-closed",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end the program when its last page closes (default: on with --window)",
+    )
+    run.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="run one instance: a second launch with the same ID shows the running one",
+    )
+    run.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart the program when a Python file under the app's folder changes",
+    )
+    ship = commands.add_parser(
+        "ship", help="build one executable of a script with PyInstaller: kali ship app.py"
+    )
+    ship.add_argument("script", type=Path, help="the program: a script that calls app.run()")
+    ship.add_argument("--name", help="the executable's name (default: the script's)")
+    ship.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="a folder beside the script to pack with it (templates, static); repeatable",
+    )
+    ship.add_argument("--windowed", action="store_true", help="no terminal window (Windows, macOS)")
+    ship.add_argument("--onedir", action="store_true", help="a folder rather than one file")
+    ship.add_argument(
+        "--dist", type=Path, default=Path("dist"), help="where to put it (default dist/)"
+    )
     args = parser.parse_args(argv)
 
+    if args.command == "ship":
+        from .desktop.ship import ship as build
+
+        program = build(
+            args.script,
+            name=args.name,
+            data=args.data,
+            windowed=args.windowed,
+            onedir=args.onedir,
+            dist=args.dist,
+        )
+        print(f"kali: built {program}", flush=True)
+        return 0
+    if args.reload:
+        from .desktop.reload import supervise
+
+        return supervise(args.app.partition(":")[0], _child_args(args), args.host, args.port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     handler = load_handler(args.app, factory=True if args.factory else None)
+    settings: ServerSettings = {
+        "address": args.host,
+        "port": args.port,
+        "open_browser": not args.no_browser,
+        "debug": args.debug,
+        "window": args.window,
+        "exit_when_closed": args.exit_when_closed,
+        "app_id": args.app_id,
+    }
     try:
         if isinstance(handler, App):  # compiled first; --debug sets App.debug
-            handler.run(
-                address=args.host,
-                port=args.port,
-                open_browser=not args.no_browser,
-                debug=args.debug,
-            )
+            handler.run(**settings)
         else:
-            serve_http(
-                handler,
-                address=args.host,
-                port=args.port,
-                open_browser=not args.no_browser,
-                debug=args.debug,
-            )
+            serve_http(handler, **settings)
     except ConfigurationError as exc:
         raise SystemExit(f"kali: {exc}") from None
     return 0

@@ -41,9 +41,12 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 @dataclass(frozen=True, slots=True)
 class ServerOptions:
-    """How a server binds, limits and protects itself.
+    """How a server binds, limits and protects itself, and how the program around it
+    behaves (a browser or a window opened, one instance, the end when the last window closes).
 
     Every field can be given as a keyword to `serve_http`, `Server` and `App.run`.
+    `open_browser`, `window`, `window_size`, `exit_when_closed` and `app_id` are acted on
+    by `serve_http` (and so `App.run`): a `Server` made directly ignores them.
     """
 
     address: str = "127.0.0.1"
@@ -76,6 +79,17 @@ class ServerOptions:
     """Serve only the browser that opened the launch URL (it carries a random token,
     exchanged for a cookie). `None`: on when bound to an address other computers can
     reach (`address="0.0.0.0"`), off on loopback."""
+    window: bool = False
+    """Open the app in a window of its own (a Chrome, Chromium, Edge or Brave app window,
+    else the default browser) rather than a browser tab; see `docs/desktop.md`."""
+    window_size: tuple[int, int] | None = (1024, 768)
+    """The app window's width and height in pixels; `None` lets the browser choose."""
+    exit_when_closed: bool | None = None
+    """End the program (as Ctrl-C does) when no page of it has been open for 3 seconds,
+    counting from the first page opened. `None`: on with `window`, off otherwise."""
+    app_id: str | None = None
+    """Run one instance of the program: a second launch with the same id opens a window
+    on the running one and ends. A name, or the path of the app's database."""
 
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int):
@@ -84,6 +98,17 @@ class ServerOptions:
             raise ConfigurationError(
                 f"the port must be from 0 to 65535 (0 picks a free one), not {self.port}"
             )
+        size = self.window_size
+        if size is not None and not (
+            isinstance(size, tuple)
+            and len(size) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in size)
+        ):
+            raise ConfigurationError(
+                f"window_size is (width, height) in pixels, e.g. (1024, 768), not {size!r}"
+            )
+        if self.app_id is not None and (not isinstance(self.app_id, str) or not self.app_id):
+            raise ConfigurationError(f"app_id must be a non-empty string, not {self.app_id!r}")
         if self.max_connections < 1:
             raise ConfigurationError("max_connections must be at least 1")
         # Any iterable of names is accepted (ServerSettings says so), kept as a tuple.
@@ -116,6 +141,10 @@ class ServerSettings(TypedDict, total=False):
     allowed_hosts: Iterable[str] | None
     security_headers: Mapping[str, str]
     launch_token: bool | None
+    window: bool
+    window_size: tuple[int, int] | None
+    exit_when_closed: bool | None
+    app_id: str | None
 
 
 def make_options(options: ServerOptions | None, settings: ServerSettings) -> ServerOptions:

@@ -31,10 +31,8 @@ import secrets
 import selectors
 import signal
 import socket
-import sys
 import threading
 import time
-import webbrowser
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Final
@@ -44,6 +42,8 @@ from typing_extensions import Unpack
 from ._loading import refuse_to_serve_while_loading
 from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
+from .desktop.lifecycle import Lifecycle
+from .desktop.window import has_display
 from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import TOKEN_PARAM, Pipeline
@@ -177,6 +177,8 @@ class Server:
     The options are those of [`ServerOptions`][kali.ServerOptions], given as an
     object, as keywords, or both (the keywords win). Raises
     [`BindError`][kali.server.BindError] when the address and port cannot be bound.
+    `listener` is a socket already listening, served instead of binding one (its
+    address and port win over the options').
     """
 
     def __init__(
@@ -184,6 +186,8 @@ class Server:
         handler: Handler,
         options: ServerOptions | None = None,
         /,
+        *,
+        listener: socket.socket | None = None,
         **settings: Unpack[ServerSettings],
     ) -> None:
         self.options = options = make_options(options, settings)
@@ -191,15 +195,11 @@ class Server:
         self.handler = handler
         self.limits = options.limits
         self.timeouts = options.timeouts
-        address = options.address
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        try:
-            self._listener = socket.create_server(
-                (address, options.port), family=family, backlog=128
-            )
-        except OSError as exc:
-            raise _bind_error(exc, address, options.port) from None
+        # A listener given (bound and listening already, as `kali run --reload` hands
+        # one to each restart) decides the address and port.
+        self._listener = listener if listener is not None else listen(options.address, options.port)
         self._listener.setblocking(False)
+        family = self._listener.family
         self._family = family
         self._tcp = family in (socket.AF_INET, socket.AF_INET6)
         host, self.port = self._listener.getsockname()[:2]
@@ -888,6 +888,18 @@ def _unsent(conn: _Connection) -> int:
     return sum(len(piece) for piece in conn.out[conn.out_pos :])
 
 
+def listen(address: str, port: int) -> socket.socket:
+    """A TCP socket listening on `address` and `port` (`0`: a free port).
+
+    Raises [`BindError`][kali.server.BindError], saying what to do, when it cannot.
+    """
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        return socket.create_server((address, port), family=family, backlog=128)
+    except OSError as exc:
+        raise _bind_error(exc, address, port) from None
+
+
 def _bind_error(exc: OSError, address: str, port: int) -> BindError:
     where = f"{address} port {port}"
     if exc.errno == errno.EADDRINUSE:
@@ -922,16 +934,28 @@ def serve_http(
     `ready(server)` is called (the URL is `server.url`), and a browser is opened
     on it if `open_browser` and there is a display.
 
+    The desktop options (`window`, `app_id`, `exit_when_closed`; see
+    [`kali.desktop`][kali.desktop]) are handled here: with an `app_id` already
+    running, a window is opened on that program and `serve_http` returns without
+    serving; the last window closing stops the server as Ctrl-C does.
+
     If the address cannot be bound (the port is taken, say) the program exits
     with one line saying what to do, rather than a traceback.
     """
     refuse_to_serve_while_loading()  # `kali run` is importing a module that serves on import
     opts = make_options(options, settings)
     _configure_logging()
+    lifecycle = Lifecycle(handler, opts)  # the desktop options: window, app_id, exit...
+    running = lifecycle.running()
+    if running is not None:
+        lifecycle.hand_over(running)  # a second launch of a one-instance app
+        return
     try:
-        server = Server(handler, opts)
+        server = Server(lifecycle.handler, opts, listener=lifecycle.listener())
     except BindError as exc:
+        lifecycle.close()
         raise SystemExit(f"kali: {exc.strerror}") from None
+    lifecycle.attach(server)
     print(f"kali: serving on {server.launch_url} (Ctrl-C to stop)", flush=True)
     if not is_loopback(server.address):
         print(
@@ -941,14 +965,14 @@ def serve_http(
         )
     if ready is not None:
         ready(server)
-    if opts.open_browser:
-        _open_browser(server.launch_url)
+    lifecycle.open(server.launch_url)
     restore = _install_signal_handlers(server)
     try:
         server.serve_forever()
     finally:
         restore()
         server.close()
+        lifecycle.close()
     print("kali: stopped", flush=True)
 
 
@@ -961,22 +985,6 @@ def _configure_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         kali_log.addHandler(handler)
         kali_log.setLevel(logging.INFO)
-
-
-def has_display() -> bool:
-    """Whether a graphical browser can be shown (always on Windows and macOS)."""
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def _open_browser(url: str) -> None:
-    if not has_display():
-        print("kali: no display, so no browser opened; visit the URL above", flush=True)
-        return
-    # In a thread: some platforms' launchers block until the browser is up,
-    # and the server must be answering by then.
-    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
 
 def _install_signal_handlers(server: Server) -> Callable[[], None]:
@@ -1001,4 +1009,4 @@ def _install_signal_handlers(server: Server) -> Callable[[], None]:
     return restore
 
 
-__all__ = ["BindError", "Server", "has_display", "serve_http"]
+__all__ = ["BindError", "Server", "has_display", "listen", "serve_http"]
