@@ -1,7 +1,8 @@
 """The datebook: contacts, appointments and tasks on SQLite, with pages that stay current.
 
-Run it from the repository's root (with kali importable: `pip install -e .`), on Linux,
-macOS or Windows:
+Run it from the repository's root, in a Python environment where kali is installed
+(`pip install -e .`). The command is the same on Linux, macOS and Windows (in an
+activated virtual environment `python` is that environment's Python everywhere):
 
     python examples/datebook.py
 
@@ -470,8 +471,8 @@ class Datebook:
                     else:
                         skipped.append((line, problem))
             self.changed(CONTACTS)  # the contact lists in other windows grow as we go
-            if self.import_pause:
-                time.sleep(self.import_pause)
+            if self.import_pause:  # --import-pause, to watch the bar: it delays the others
+                time.sleep(self.import_pause)  # by at most this much, as a slow step would
             yield progress(first + len(batch), total)
         yield progress(total, total, imported=imported, skipped=skipped)
 

@@ -1,7 +1,8 @@
 """The transaction guard: a forgotten commit caught, a failure rolled back, and the right way.
 
-Run it from the repository's root (with kali importable: `pip install -e .`), on Linux,
-macOS or Windows:
+Run it from the repository's root, in a Python environment where kali is installed
+(`pip install -e .`). The command is the same on Linux, macOS and Windows (in an
+activated virtual environment `python` is that environment's Python everywhere):
 
     python examples/guard.py
 

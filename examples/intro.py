@@ -1,7 +1,8 @@
 """The smallest kali program: an App with two routes, served to localhost.
 
-Run it from the repository's root (kali must be importable: `pip install -e .` once,
-or `python3 dev.py demo` made `.venv` for you), on Linux, macOS or Windows:
+Run it from the repository's root, in a Python environment where kali is installed
+(`pip install -e .`). The command is the same on Linux, macOS and Windows (in an
+activated virtual environment `python` is that environment's Python everywhere):
 
     python examples/intro.py
 

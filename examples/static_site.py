@@ -1,7 +1,8 @@
 """Static content: a folder of pages, pictures, CSS and JavaScript, plus a page the app makes.
 
-Run it from the repository's root (with kali importable: `pip install -e .`), on Linux,
-macOS or Windows:
+Run it from the repository's root, in a Python environment where kali is installed
+(`pip install -e .`). The command is the same on Linux, macOS and Windows (in an
+activated virtual environment `python` is that environment's Python everywhere):
 
     python examples/static_site.py
 

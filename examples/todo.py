@@ -1,7 +1,8 @@
 """A to-do list on SQLite: formlets, a resource class, flash messages and the guard.
 
-Run it from the repository's root (with kali importable: `pip install -e .`), on Linux,
-macOS or Windows:
+Run it from the repository's root, in a Python environment where kali is installed
+(`pip install -e .`). The command is the same on Linux, macOS and Windows (in an
+activated virtual environment `python` is that environment's Python everywhere):
 
     python examples/todo.py
 
