@@ -26,7 +26,9 @@ guard, templates with a layout):
   the page's script reads the steps' lines as they arrive and moves a `<progress>` bar;
 - **lists that follow other windows**: every change publishes an event on a
   `kali.EventStream`, and `static/live.js` (an `EventSource`) fetches the parts of the
-  page that show that table again, without a reload.
+  page that show that table again, without a reload;
+- a timer (`@app.every(60)`), run between requests: when the date changes, the pages
+  showing "today" follow.
 """
 
 from __future__ import annotations
@@ -344,9 +346,19 @@ def progress(done: int, total: int, **summary: object) -> str:
 class Datebook:
     """What every handler shares: the database, the templates, the events, the imports."""
 
-    def __init__(self, app: kali.App, db: sqlite3.Connection, import_pause: float) -> None:
+    def __init__(
+        self,
+        app: kali.App,
+        db: sqlite3.Connection,
+        import_pause: float,
+        today: Callable[[], datetime.date],
+    ) -> None:
         self.app = app
         self.db = db
+        self.today = today
+        """Today's date (a function, so that tests can choose the day)."""
+        self.day = today()
+        """The day the pages were made for; the `new_day` timer watches it change."""
         self.pages = kali.TemplateFolder(FILES / "templates")
         self.events = kali.EventStream()
         """Where every change is published: `changed`, with the table's name."""
@@ -571,15 +583,21 @@ class TaskPage(RecordPage):
         return kali.Response.redirect(back if local else book.app.url_for("tasks"))
 
 
-def make_app(database: str | os.PathLike[str] = DATABASE, *, import_pause: float = 0.0) -> kali.App:
+def make_app(
+    database: str | os.PathLike[str] = DATABASE,
+    *,
+    import_pause: float = 0.0,
+    today: Callable[[], datetime.date] = datetime.date.today,
+) -> kali.App:
     """The datebook on the SQLite file `database` (`":memory:"` for tests).
 
-    `import_pause` is a wait, in seconds, after each step of an import.
+    `import_pause` is a wait, in seconds, after each step of an import; `today` gives
+    the date (tests pass their own).
     """
     db = sqlite.connect(database)
     db.executescript(SCHEMA)
     app = kali.App()
-    book = Datebook(app, db, import_pause)
+    book = Datebook(app, db, import_pause, today)
     app.use(sqlite.guard(db))  # first, so that it checks the other middleware too
     app.use(flash_messages.middleware)
     app.mount("/static", StaticFiles(FILES / "static"))
@@ -608,7 +626,7 @@ def make_app(database: str | os.PathLike[str] = DATABASE, *, import_pause: float
         ]
 
     def task_items(where: str, back: str, limit: int = -1) -> list[TaskItem]:
-        today = datetime.date.today().isoformat()
+        today = book.today().isoformat()
         rows = db.execute(
             f"SELECT * FROM task WHERE {where} ORDER BY due IS NULL, due, priority, id LIMIT ?",
             (limit,),
@@ -627,8 +645,9 @@ def make_app(database: str | os.PathLike[str] = DATABASE, *, import_pause: float
         ]
 
     @app.get("/")
-    def today(request: kali.Request) -> kali.IoList:
-        day = datetime.date.today()
+    def home(request: kali.Request) -> kali.IoList:
+        """Today: the week's appointments and the tasks still to do."""
+        day = book.today()
         week = appointment_items(
             "day BETWEEN ? AND ?", day.isoformat(), (day + datetime.timedelta(days=6)).isoformat()
         )
@@ -639,12 +658,12 @@ def make_app(database: str | os.PathLike[str] = DATABASE, *, import_pause: float
             title="Today",
             today=f"{day:%A} {day.day} {day:%B} {day.year}",
             days=by_day(week, day),
-            tasks=task_items("NOT done", app.url_for(today), limit=10),
+            tasks=task_items("NOT done", app.url_for(home), limit=10),
         )
 
     @app.get("/appointments")
     def appointments(request: kali.Request) -> kali.IoList:
-        day = datetime.date.today()
+        day = book.today()
         upcoming = appointment_items("day >= ?", day.isoformat())
         past = [  # the ten before today, latest first, with their dates
             dataclasses.replace(item, time=f"{short_date(item.day.isoformat())}, {item.time}")
@@ -756,6 +775,13 @@ def make_app(database: str | os.PathLike[str] = DATABASE, *, import_pause: float
                 raise kali.HTTPError(404, "This import has run already, or the app restarted.")
             steps = kali.Stream(book.import_steps(pending))
             return kali.Response(steps, content_type="text/plain; charset=utf-8")
+
+    @app.every(60)
+    def new_day() -> None:
+        """A timer, run between requests: at midnight the pages showing "today" follow."""
+        if book.today() != book.day:
+            book.day = book.today()
+            book.version = book.events.publish("changed", "day").id
 
     @app.get("/events")
     def events(request: kali.Request, since: int = 0) -> kali.Response:

@@ -152,6 +152,8 @@ def make_app(database: str | os.PathLike[str] = DATABASE) -> kali.App:
             raise kali.HTTPError(404, f"There is no task {id}: it may have been deleted.")
         return row
 
+    # The routes are named "task.get", "task.post_done"... for url_for. (Without name=, a
+    # class defined inside a function would be named "make_app.<locals>.TaskPage".)
     @app.resource("/tasks/<int:id>", name="task")
     class TaskPage(kali.Resource):
         """One task: `GET` and `POST` on /tasks/3, and the actions /tasks/3/done, /delete."""

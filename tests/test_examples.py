@@ -6,6 +6,7 @@ tests/browser/ in Chromium.)
 
 from __future__ import annotations
 
+import datetime
 import json
 import sqlite3
 import sys
@@ -368,3 +369,17 @@ def test_datebook_pages_and_error_pages() -> None:
     assert 'href="/static/datebook.css"' in missing.text
     assert client.get("/nowhere").status == 404
     assert client.get("/static/live.js").status == 200
+
+
+def test_datebook_pages_follow_the_day_when_it_changes() -> None:
+    from datebook import make_app
+
+    days = [datetime.date(2031, 6, 1)]
+    client = TestClient(make_app(":memory:", today=lambda: days[0]))
+    assert "<h1>Sunday 1 June 2031</h1>" in client.get("/").text
+    assert client.run_timers(advance=61) == 1  # the new_day timer, as the server runs it
+    assert "data: day" not in client.get("/events?since=0").text
+    days[0] = datetime.date(2031, 6, 2)  # midnight
+    assert client.run_timers(advance=61) == 1
+    assert "data: day" in client.get("/events?since=0").text
+    assert "<h1>Monday 2 June 2031</h1>" in client.get("/").text

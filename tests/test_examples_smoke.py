@@ -7,6 +7,7 @@ import http.cookiejar
 import re
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -73,9 +74,10 @@ def example(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningE
     args = ["--db", str(tmp_path / f"{name}.sqlite3")] if name in DATABASE_EXAMPLES else []
     with run_example(name, *args) as running:
         yield running
-    # Stopped by SIGTERM (Ctrl-C does the same): it must end cleanly, by itself.
-    assert running.process.returncode == 0, running.log()
-    assert "kali: stopped\n" in running.stdout, running.log()
+    if sys.platform != "win32":  # where terminate() kills; elsewhere it is SIGTERM
+        # Stopped as Ctrl-C would: it must end cleanly, by itself.
+        assert running.process.returncode == 0, running.log()
+        assert "kali: stopped\n" in running.stdout, running.log()
     if name != "guard":  # whose buttons fail on purpose, and are logged
         assert "Traceback" not in running.log(), running.log()
 

@@ -95,8 +95,10 @@ class Watched:
         return found
 
 
-SCRIPTED = ("eventsource", "fetch")
-"""The kinds of request a page's script makes, which the browser drops when the page is left."""
+DROPPED_ON_LEAVING = ("eventsource", "fetch", "other")
+"""Requests the browser cancels (`net::ERR_ABORTED`) when the page is left, whatever the
+server does: a script's event stream or fetch, and the page's icon, which Chromium asks for
+after the page has loaded. (A page's own assets are checked by `missing_assets`.)"""
 _RESOURCE_ERROR = "Failed to load resource: the server responded with a status of"
 
 
@@ -109,8 +111,8 @@ def watch(page: Page) -> Watched:
             watched.problems.append(f"console: {message.text} ({message.location})")
 
     def on_failed(request: Request) -> None:
-        if request.failure == "net::ERR_ABORTED" and request.resource_type in SCRIPTED:
-            return  # a script's request (an event stream, a refresh) dropped as the page was left
+        if request.failure == "net::ERR_ABORTED" and request.resource_type in DROPPED_ON_LEAVING:
+            return  # cancelled by the browser as the page was left: not a failure
         watched.problems.append(f"failed: {request.method} {request.url}: {request.failure}")
 
     def on_response(response: Response) -> None:
