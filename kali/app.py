@@ -203,7 +203,7 @@ class App:
                 pattern=path,
                 fix="derive its class from kali.Resource",
             )
-        base = name or type(resource).__qualname__
+        base = name or type(resource).__name__
         found = resource_methods(resource)
         if not found:
             raise route_error(

@@ -92,7 +92,7 @@ def _flatten_text(items: IoList, append: Callable[[str], object]) -> None:
 
 def _bad_leaf(item: object) -> str:
     return (
-        "an iolist may hold only str, bytes, lists and tuples, "
+        "an iolist leaf must be str or bytes (in nested lists or tuples), "
         f"not {type(item).__name__}: {item!r:.80}"
     )
 

@@ -180,6 +180,7 @@ class EventStream:
         self.retry = retry
         self._backlog: deque[Event] = deque(maxlen=backlog)
         self._ids = itertools.count(1)
+        self._published = 0
         self._subscribers: set[Subscription] = set()
 
     @property
@@ -198,18 +199,31 @@ class EventStream:
         if event is not None and ("\n" in event or "\r" in event):
             raise ValueError(f"an event name cannot hold a line break: {event!r}")
         message = Event(next(self._ids), event, text.replace("\r\n", "\n").replace("\r", "\n"))
+        self._published = message.id
         self._backlog.append(message)
         for subscriber in list(self._subscribers):
             subscriber.push(message.encoded)
         return message
 
-    def subscribe(self, request: Request) -> Response:
+    @property
+    def last_id(self) -> int:
+        """The id of the latest event published (0 before the first).
+
+        Put it in a page as it is drawn (`/events?since={events.last_id}`) and pass it
+        to [`subscribe`][kali.live.EventStream.subscribe]: the page then also gets the
+        events published while it loaded, before its `EventSource` connected.
+        """
+        return self._backlog[-1].id if self._backlog else self._published
+
+    def subscribe(self, request: Request, since: int | None = None) -> Response:
         """The response for an `EventSource` request: a `text/event-stream` that
-        stays open and receives every event published from now on (and those after
-        its `Last-Event-ID`, if the backlog still has them)."""
+        stays open and receives every event published from now on, and, first, those
+        after `since` (an id the page was drawn at) or after the request's
+        `Last-Event-ID` (a reconnecting `EventSource`), if the backlog still has them."""
         from .response import Response
 
-        subscription = Subscription(self, _last_id(request))
+        last = _last_id(request)
+        subscription = Subscription(self, since if last is None else last)
         response = Response(subscription, content_type="text/event-stream")
         response.headers.add("Cache-Control", "no-store")
         return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as _html
 import json as _json
 import mimetypes
 import os
@@ -13,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, Self, SupportsIndex, TypeAlias, Union
 from urllib.parse import quote
 
 from .errors import reason_phrase
+from .templating.markup import escape
 from .typing import HeadersArg, IoItem, IoList
 
 if TYPE_CHECKING:
@@ -300,7 +300,7 @@ class Response:
             "</title></head>\n<body><h1>",
             title,
             "</h1>\n",
-            f"<p>{_html.escape(message)}</p>\n" if message else "",
+            f"<p>{escape(message)}</p>\n" if message else "",
             "</body></html>\n",
         ]
         return cls(body, status, content_type=HTML)

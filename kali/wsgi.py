@@ -24,6 +24,7 @@ headers on lookup, the query string and the body on first use.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -37,7 +38,7 @@ from .errors import ProtocolError
 from .live import Stream, Subscription
 from .multidict import EnvironHeaders
 from .pipeline import SECURITY_HEADERS, Pipeline
-from .protection import SAFE_METHODS, Guard, is_loopback
+from .protection import SAFE_METHODS, Guard
 from .protocol import RequestHead, decode_path
 from .request import Request
 from .response import FileBody, Response
@@ -88,12 +89,23 @@ class WSGIAdapter:
         )
 
     def _learn_address(self, environ: Environ) -> None:
-        # The first request tells the address the WSGI server listens on
-        # (SERVER_NAME). Without allowed_hosts, that name is accepted besides the
-        # loopback names, as a kali server accepts its bound address.
+        # Without allowed_hosts, the first request tells what the WSGI server says it
+        # listens on (SERVER_NAME). An IP address beyond loopback is accepted besides
+        # the loopback names, as a kali server accepts its bound address. A name is
+        # not: some servers make SERVER_NAME from the request's own Host header.
         self._configured = True
-        name = str(environ.get("SERVER_NAME") or "")
-        if name and not is_loopback(name):
+        name = str(environ.get("SERVER_NAME") or "").strip("[]")
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            log.warning(
+                "kali.wsgi: the WSGI server does not say which address it listens on "
+                "(SERVER_NAME %r), so only the loopback names are accepted in Host; if "
+                "other computers reach this app, pass allowed_hosts=[...]",
+                name,
+            )
+            return
+        if not address.is_loopback:
             log.warning(
                 "kali.wsgi: the WSGI server listens on %s, so this app is reachable from "
                 "other computers; Host names accepted: the loopback names and %s (pass "

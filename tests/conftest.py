@@ -55,6 +55,11 @@ def chromium_path() -> str | None:
 @pytest.fixture
 def chromium() -> str:
     """The Chromium executable; browser tests skip without it, except in CI."""
+    return require_chromium()
+
+
+def require_chromium() -> str:
+    """The Chromium executable, or a skip (a failure when `CI=true`) without it or Playwright."""
     path = chromium_path()
     try:
         import playwright  # noqa: F401

@@ -260,3 +260,17 @@ def test_a_streamed_handler_goes_through_the_middleware() -> None:
 
     assert TestClient(app).get("/steps").text == "ab"
     assert log == ["outer before", "outer after 200"]
+
+
+def test_a_resource_defined_in_a_function_is_named_after_its_class() -> None:
+    def make() -> kali.App:
+        app = kali.App()
+
+        @app.resource("/task/<int:id>")
+        class Task(kali.Resource):
+            def get(self, request: Request, id: int) -> str:
+                return ""
+
+        return app
+
+    assert make().url_for("Task.get", id=3) == "/task/3"

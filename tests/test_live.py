@@ -363,3 +363,23 @@ def test_the_test_client_runs_streams_subscriptions_and_timers() -> None:
     assert client.run_timers() == 0
     assert client.run_timers(advance=61) == 1
     assert runs == [1]
+
+
+def test_a_page_drawn_at_an_event_id_gets_the_events_published_while_it_loaded() -> None:
+    events = EventStream()
+    app = kali.App()
+
+    @app.get("/events")
+    def subscribe(request: kali.Request, since: int | None = None) -> kali.Response:
+        return events.subscribe(request, since=since)
+
+    assert events.last_id == 0
+    events.publish("changed", "before the page")
+    drawn_at = events.last_id  # what the page carries in its EventSource URL
+    events.publish("changed", "while the page loaded")
+    client = TestClient(app)
+    text = client.get(f"/events?since={drawn_at}").text
+    assert "while the page loaded" in text and "before the page" not in text
+    # A reconnecting EventSource's Last-Event-ID wins over the page's since.
+    text = client.get("/events?since=0", headers={"Last-Event-ID": "2"}).text
+    assert "data:" not in text

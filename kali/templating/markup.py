@@ -15,6 +15,7 @@ Any object with an `__html__` method (for instance `markupsafe.Markup`) is trust
 
 from __future__ import annotations
 
+from ..iolist import to_str
 from ..typing import IoItem, IoList
 
 __all__ = ["Markup", "Rendered", "escape", "escape_value", "iolist_to_str", "raw_node", "raw_value"]
@@ -59,45 +60,10 @@ class Rendered(list[IoItem]):
         return iolist_to_str(self)
 
 
-def _flatten(items: IoList, out: list[str]) -> None:
-    for item in items:
-        if type(item) is str:
-            out.append(item)
-        elif isinstance(item, list | tuple):
-            try:  # the usual case: a loop's list of strings, joined at C speed
-                out.append("".join(item))
-            except TypeError:
-                _flatten(item, out)
-        elif isinstance(item, str):
-            out.append(str(item))
-        elif isinstance(item, bytes | bytearray):
-            out.append(bytes(item).decode("utf-8"))
-        else:
-            raise TypeError(f"an iolist leaf must be str or bytes, not {type(item).__name__}")
-
-
 def iolist_to_str(items: IoList) -> str:
-    """Join an iolist (nested lists of `str`; `bytes` leaves are decoded as UTF-8)."""
-    if type(items) is str:
-        return items
-    try:
-        return "".join(items)  # type: ignore[arg-type]
-    except TypeError:
-        out: list[str] = []
-        _flatten(items, out)
-        return "".join(out)
-
-
-def _escape_str(text: str) -> str:
-    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
-        return (
-            text.replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace('"', "&quot;")
-            .replace("'", "&#x27;")
-        )
-    return text
+    """Join an iolist (nested lists of `str`; `bytes` leaves are decoded as UTF-8):
+    [`kali.iolist.to_str`][kali.iolist.to_str], under the name templates use."""
+    return to_str(items)
 
 
 _LIST_MESSAGE = (
@@ -146,7 +112,7 @@ def _escape_other(value: object) -> str:
         raise TypeError(_LIST_MESSAGE % type(value).__name__)
     if isinstance(value, bytes | bytearray | memoryview):
         raise TypeError(_BYTES_MESSAGE % type(value).__name__)
-    return _escape_str(str(value))
+    return escape_value(str(value))  # type: ignore[return-value]  # a str for a str
 
 
 def _check_leaves(items: list[object] | tuple[object, ...]) -> None:

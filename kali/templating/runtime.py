@@ -149,11 +149,9 @@ def checked_attribute(value: object, name: str) -> object:
 def format_escape(value: object, spec: str) -> str:
     """`{x:spec}`: `format(x, spec)`, then escaped (unless `x` is safe markup)."""
     text = format(value, spec)
-    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
-        if hasattr(value, "__html__"):
-            return text
-        return str(escape_value(text))
-    return text
+    if hasattr(value, "__html__"):
+        return text
+    return escape_value(text)  # type: ignore[return-value]  # a str for a str
 
 
 def format_raw(value: object, spec: str) -> str:

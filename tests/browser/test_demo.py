@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM_ARGS
+from ..conftest import CHROMIUM_ARGS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
 
