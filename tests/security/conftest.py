@@ -104,6 +104,13 @@ def start_target(tmp_path: Path) -> Iterator[TargetFactory]:
         print(f"--- {target.kind} target output ---\n{target.output()}")
 
 
+def shared_target(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """A target with its access log on, for the `target` fixtures."""
+    started = _start(kind, ("--access-log",), tmp_path_factory.mktemp(f"target-{kind}"))
+    yield started
+    _stop(started.process)
+
+
 @pytest.fixture(scope="session", params=KINDS)
 def target(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -111,10 +118,7 @@ def target(
     """One target of each kind for the whole suite, for tests that leave it as they found
     it (a test that changes its counter compares before and after). It logs each request
     (`Target.access_log`); tests that measure time or memory start their own."""
-    kind: str = request.param
-    started = _start(kind, ("--access-log",), tmp_path_factory.mktemp(f"target-{kind}"))
-    yield started
-    _stop(started.process)
+    yield from shared_target(request.param, tmp_path_factory)
 
 
 @pytest.fixture(params=KINDS)

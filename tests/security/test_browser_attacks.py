@@ -21,7 +21,7 @@ import pytest
 
 from ..conftest import CHROMIUM_ARGS, chromium_path
 from .attacker import Attacker
-from .conftest import Target, TargetFactory
+from .conftest import KINDS, Target, TargetFactory, shared_target
 from .net import get
 from .target_app import MARKER
 
@@ -48,6 +48,14 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
+    """This module's own targets, so that its tests run together with one browser."""
+    yield from shared_target(request.param, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,10 @@ GET is timed; and 300 idle connections against a server limited to 256 descripto
 The target is 100 ms for the normal client; the assertions allow 500 ms (a shared CI
 machine) and every run prints the figures measured. Hostile sockets are opened from this
 process against the target in its own process.
+
+Under waitress one case is run (1000 idle connections), as an expected failure: its
+`connection_limit` (100) counts every connection, so heads, bodies, trickles and a
+256-descriptor limit meet the same wall. The deadline checks need kali's server.
 """
 
 from __future__ import annotations
