@@ -100,8 +100,8 @@ class WSGIAdapter:
         except ValueError:
             log.warning(
                 "kali.wsgi: the WSGI server does not say which address it listens on "
-                "(SERVER_NAME %r), so only the loopback names are accepted in Host; if "
-                "other computers reach this app, pass allowed_hosts=[...]",
+                "(SERVER_NAME %r), so only the loopback names are accepted in Host; pass "
+                "allowed_hosts=[...] to accept the names it is served under",
                 name,
             )
             return

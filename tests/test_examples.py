@@ -296,7 +296,7 @@ def test_datebook_tasks_are_ticked_and_go_back_only_to_this_site() -> None:
 
 
 def test_datebook_imports_a_csv_file_in_steps() -> None:
-    from datebook import EVENT_STREAM, make_app
+    from datebook import make_app
 
     client = TestClient(make_app(":memory:"))
     sample = (EXAMPLES / "datebook" / "sample-contacts.csv").read_bytes()
@@ -319,7 +319,7 @@ def test_datebook_imports_a_csv_file_in_steps() -> None:
     assert client.post("/contacts/import/1/run").status == 404  # an import runs once
     # Each step published a change for the live lists.
     events = client.get("/events?since=0")
-    assert events.headers["content-type"] == EVENT_STREAM
+    assert events.headers["content-type"] == "text/event-stream"
     assert events.text.count("event: changed\ndata: contact\n") == 2
 
 
