@@ -1,4 +1,4 @@
-"""Step 7 of the tutorial: the reading list in a window of its own (`python books.py`)."""
+"""Step 7 of the tutorial: a window of its own. Run it with `python books.py`."""
 
 import sqlite3
 from pathlib import Path
