@@ -42,7 +42,6 @@ from typing_extensions import Unpack
 from ._loading import refuse_to_serve_while_loading
 from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
-from .desktop.lifecycle import Lifecycle
 from .desktop.window import has_display
 from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
@@ -945,6 +944,8 @@ def serve_http(
     refuse_to_serve_while_loading()  # `kali run` is importing a module that serves on import
     opts = make_options(options, settings)
     _configure_logging()
+    from .desktop.lifecycle import Lifecycle  # only when serving
+
     lifecycle = Lifecycle(handler, opts)  # the desktop options: window, app_id, exit...
     running = lifecycle.running()
     if running is not None:
