@@ -340,6 +340,37 @@ class RequestParser:
 
     # -- the head -----------------------------------------------------------
 
+    def feed_request(self, data: bytes) -> RequestHead | None:
+        """Parse `data` at once when it is exactly one whole request without a body
+        and nothing is buffered: the commonest case, in one call.
+
+        Returns the head, with the request complete (its `EndOfMessage` is taken: the
+        next event is the next request's). Returns `None`, having consumed nothing,
+        for anything else: then [`feed`][kali.protocol.RequestParser.feed] the bytes
+        as usual. Raises [`ProtocolError`][kali.errors.ProtocolError] as
+        `next_event` would.
+        """
+        if (
+            self._state is not _HEAD
+            or self._buf
+            or not data.endswith(b"\r\n\r\n")
+            or data.startswith(b"\r\n")
+        ):
+            return None
+        end = data.find(b"\r\n\r\n")
+        if end != len(data) - 4 or end > self._limits.max_head_size or not end:
+            return None
+        try:
+            head = self._parse_head(data[:end].decode("latin-1"))
+        except ProtocolError:
+            self._state = _ERROR
+            raise
+        if head.content_length != 0:  # a body follows after all: the caller feeds it
+            self._state = _HEAD
+            return None
+        self._end_message()
+        return head
+
     def _read_head(self) -> RequestHead | _NeedData:
         buf = self._buf
         if not buf:  # between requests, the usual case after a response

@@ -148,3 +148,50 @@ def test_truncated_valid_request_only_needs_data(request: Generated, data: st.Da
     outcome = parse(request.data[:end])
     assert outcome.status is None
     assert not any(isinstance(e, EndOfMessage) for e in outcome.events)
+
+
+def _one_call(data: bytes, limits: Limits) -> tuple[str, object]:
+    """What feed_request makes of `data`, continued event by event as the server does."""
+    from kali.errors import ProtocolError
+    from kali.protocol import NEED_DATA, RequestParser
+
+    parser = RequestParser(limits)
+    try:
+        head = parser.feed_request(data)
+        if head is None:
+            return "declined", None
+        events: list[object] = [head, EndOfMessage()]
+        while (event := parser.next_event()) is not NEED_DATA:
+            events.append(event)
+    except ProtocolError as exc:
+        return "error", exc.status
+    return "events", events
+
+
+@given(data=hostile_bytes, lim=st.sampled_from([DEFAULT_LIMITS, Limits(max_head_size=64)]))
+@SETTINGS
+def test_one_call_for_a_whole_request_agrees_with_the_event_by_event_way(
+    data: bytes, lim: Limits
+) -> None:
+    kind, found = _one_call(data, lim)
+    if kind == "declined":
+        return  # the server then feeds the bytes as usual
+    outcome = parse(data, (), lim)
+    if kind == "error":
+        assert outcome.status == found, (data, outcome)
+    else:
+        assert outcome.status is None and outcome.events == found, (data, outcome)
+
+
+@given(request=valid_requests())
+@SETTINGS
+def test_one_call_takes_every_whole_get(request: Generated) -> None:
+    data = request.data
+    if data.startswith(b"\r\n") or data.count(b"\r\n\r\n") != 1 or not data.endswith(b"\r\n\r\n"):
+        return
+    kind, found = _one_call(data, DEFAULT_LIMITS)
+    head = parse(data).events[0]
+    if isinstance(head, RequestHead) and head.content_length != 0:
+        assert kind == "declined"  # a body follows: fed event by event
+    else:
+        assert kind == "events" and found == parse(data).events
