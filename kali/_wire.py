@@ -120,8 +120,8 @@ def chunk(pieces: list[bytes]) -> list[bytes]:
     return [f"{size:x}\r\n".encode(), *pieces, b"\r\n"]
 
 
-#: The end of a chunked body (no trailers).
 LAST_CHUNK: Final = b"0\r\n\r\n"
+"""The end of a chunked body (no trailers)."""
 
 
 def body_parts(

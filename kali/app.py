@@ -92,8 +92,8 @@ class App:
         self._middleware: list[Middleware] = []
         self._by_status: dict[int, ErrorHandler] = {}
         self._by_exception: dict[type[BaseException], ErrorHandler] = {}
-        #: The app's timers, run by the server between requests (see [`kali.scheduler`][]).
         self.scheduler = Scheduler()
+        """The app's timers, run by the server between requests (see [`kali.scheduler`][])."""
         self._match: Callable[[str, str], Match | None] | None = None
         self._inner: Handler = self._compile_and_dispatch
         self.add_routes(routes)
@@ -518,8 +518,8 @@ class App:
         return f"<App {len(self.router.endpoints)} routes, {state}>"
 
 
-#: The form field an HTML form (which can only GET or POST) names another method in.
 METHOD_FIELD = "_method"
+"""The form field an HTML form (which can only GET or POST) names another method in."""
 _OVERRIDES = frozenset({"PUT", "PATCH", "DELETE"})
 
 

@@ -57,11 +57,12 @@ __all__ = ["COOKIE", "MAX_COOKIE_SIZE", "Message", "flash", "messages", "middlew
 
 log = logging.getLogger("kali.flash")
 
-#: The cookie's name.
 COOKIE: Final = "kali_flash"
-#: The most the cookie's `name=value` may take, in bytes: under the 4096 that browsers
-#: keep for one cookie.
+"""The cookie's name."""
 MAX_COOKIE_SIZE: Final = 4000
+"""The most the cookie's `name=value` may take, in bytes: under the 4096 that browsers keep for one
+cookie.
+"""
 
 _PURPOSE = "kali.flash"
 _STATE = "kali.flash"
@@ -74,11 +75,12 @@ class Message:
     `str(message)` is the text, so `{m}` in a template shows it (escaped, as any text).
     """
 
-    #: The text, shown escaped.
     text: str
-    #: What kind of news it is, for styling: `"info"`, `"success"`, `"warning"`,
-    #: `"error"`, or any word the app's stylesheet knows.
+    """The text, shown escaped."""
     category: str = "info"
+    """What kind of news it is, for styling: `"info"`, `"success"`, `"warning"`, `"error"`, or any
+    word the app's stylesheet knows.
+    """
 
     def __str__(self) -> str:
         return self.text

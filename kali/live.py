@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kali")
 
-#: A stream is not advanced while more than this many of its bytes are unsent.
 HIGH_WATER: Final = 256 * 1024
+"""A stream is not advanced while more than this many of its bytes are unsent."""
 
 
 class Stream:
@@ -67,8 +67,8 @@ class Stream:
         self._steps: Iterator[IoItem] | None = iter(steps)
         self._on_close: list[Callable[[], object]] = []
         self._after_step: list[Callable[[], object]] = []
-        #: Told that the stream has output to step (set by whoever sends it).
         self.notify: Callable[[Stream], None] | None = None
+        """Told that the stream has output to step (set by whoever sends it)."""
 
     @property
     def finished(self) -> bool:

@@ -79,10 +79,10 @@ from kali._mypy.urls import check_url_for, keyword_arguments
 from kali.routing import problems
 from kali.routing.problems import Problem
 
-#: The error code of a route that disagrees with its handler (``# type: ignore[kali-route]``).
 ROUTE = ErrorCode("kali-route", "A route and its handler disagree", "kali")
-#: The error code of a ``url_for`` call that cannot build its URL.
+"""The error code of a route that disagrees with its handler (``# type: ignore[kali-route]``)."""
 URL = ErrorCode("kali-url", "url_for cannot build the URL", "kali")
+"""The error code of a ``url_for`` call that cannot build its URL."""
 
 _APP = "kali.app.App"
 _ROUTE = "kali.routing.rules.Route"

@@ -146,9 +146,10 @@ class Pipeline:
         self.guard = guard
         self.debug = debug
         self.defaults = HeaderBlock(dict(ResponseHeaders(security_headers)))
-        #: With a token, only a browser that opened the launch URL (which carries
-        #: it) is served; see [`check_token`][kali.pipeline.Pipeline.check_token].
         self.launch_token = launch_token
+        """With a token, only a browser that opened the launch URL (which carries it) is served; see
+        [`check_token`][kali.pipeline.Pipeline.check_token].
+        """
 
     def refuse(
         self,
@@ -294,8 +295,8 @@ class Pipeline:
         return exception_page(exc) if self.debug else Response.status_page(500)
 
 
-#: The query parameter (and cookie) that carries the launch token.
 TOKEN_PARAM: Final = "kali_token"
+"""The query parameter (and cookie) that carries the launch token."""
 
 
 def _cookie_token(header: str, token: str) -> bool:

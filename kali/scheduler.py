@@ -39,8 +39,8 @@ class Timer:
         self.due = due
         self.function = function
         self.args = args
-        #: Seconds between two runs, or `0.0` for a single call.
         self.interval = interval
+        """Seconds between two runs, or `0.0` for a single call."""
         self.cancelled = False
 
     def cancel(self) -> None:

@@ -77,9 +77,10 @@ _RATE_GRACE: Final = 5.0
 it began.
 """
 _NO_DESCRIPTORS: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-#: How long one turn of the loop may spend on stream steps before going back to
-#: the sockets (at least one step runs).
 _STEP_BUDGET: Final = 0.005
+"""How long one turn of the loop may spend on stream steps before going back to the sockets (at
+least one step runs).
+"""
 
 
 class _Phase:
@@ -209,8 +210,8 @@ class Server:
         if use_token is None:
             use_token = not is_loopback(host)
         token = secrets.token_urlsafe(24) if use_token else None
-        #: The URL to open in the browser: `url`, with the launch token if there is one.
         self.launch_url = self.url + (f"?{TOKEN_PARAM}={token}" if token else "")
+        """The URL to open in the browser: `url`, with the launch token if there is one."""
         self.pipeline = Pipeline(
             handler,
             guard=Guard(host, options.allowed_hosts),
@@ -235,8 +236,8 @@ class Server:
         self._stepping: deque[_Connection] = deque()
         self._streams: dict[Stream, _Connection] = {}
         found = getattr(handler, "scheduler", None)
-        #: The timers this server runs between requests (an App's own, when serving one).
         self.scheduler: Scheduler = found if isinstance(found, Scheduler) else Scheduler()
+        """The timers this server runs between requests (an App's own, when serving one)."""
 
     # -- running ---------------------------------------------------------------
 

@@ -77,9 +77,10 @@ __all__ = [
 
 log = logging.getLogger("kali.sqlite")
 
-#: How [`transaction`][kali.sqlite.transaction] begins: SQLite's `BEGIN DEFERRED`,
-#: `BEGIN IMMEDIATE` or `BEGIN EXCLUSIVE`.
 Mode = Literal["deferred", "immediate", "exclusive"]
+"""How [`transaction`][kali.sqlite.transaction] begins: SQLite's `BEGIN DEFERRED`, `BEGIN IMMEDIATE`
+or `BEGIN EXCLUSIVE`.
+"""
 
 _MODES = ("deferred", "immediate", "exclusive")
 _NOT_SAVED = (
@@ -320,12 +321,12 @@ class TransactionLeftOpen(HTTPError):
         if debug:
             message += f" The handler {handler} for {route} left it open. Fix: {_FIX}."
         super().__init__(500, message)
-        #: The handler that left the transaction open, `"name (file.py:12)"`.
         self.handler = handler
-        #: The request and its route, `"POST /task/3 (route /task/<int:id>)"`.
+        """The handler that left the transaction open, `"name (file.py:12)"`."""
         self.route = route
-        #: What went wrong and the fix, for the log: `str(error)`.
+        """The request and its route, `"POST /task/3 (route /task/<int:id>)"`."""
         self.description = description
+        """What went wrong and the fix, for the log: `str(error)`."""
 
     def __str__(self) -> str:
         return self.description
@@ -360,8 +361,8 @@ class TransactionGuard:
                 "kali.sqlite.guard() cannot check a connection opened with autocommit=False "
                 "(a transaction is always open on it): open it with kali.sqlite.connect()"
             )
-        #: The guarded connection.
         self.db = db
+        """The guarded connection."""
         self._busy = threading.RLock()
 
     def __call__(self, handler: Handler) -> Handler:

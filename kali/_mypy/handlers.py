@@ -36,10 +36,10 @@ from kali.routing.signature import FORM_METHODS
 
 from .routes import RouteView
 
-#: The annotations a query parameter may have, as the runtime's ``_SCALARS`` lists them.
 _SCALARS = frozenset(
     {"builtins.str", "builtins.int", "builtins.float", "builtins.bool", "builtins.object"}
 )
+"""The annotations a query parameter may have, as the runtime's ``_SCALARS`` lists them."""
 
 
 @dataclass(frozen=True)

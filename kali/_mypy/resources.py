@@ -18,8 +18,8 @@ from mypy.typevars import fill_typevars_with_any
 
 from kali.resource import VERBS
 
-#: Classes whose attributes are not routes: ``Resource`` declares its verbs for mypy only.
 _NOT_ROUTES = frozenset({"builtins.object", "kali.resource.Resource"})
+"""Classes whose attributes are not routes: ``Resource`` declares its verbs for mypy only."""
 
 
 @dataclass(frozen=True)

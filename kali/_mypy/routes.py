@@ -37,8 +37,8 @@ from .scope import Known
 
 CONVERTER = "kali.routing.converters.Converter"
 
-#: Looks a class up by its full name (the plugin's ``lookup_fully_qualified``).
 Lookup = Callable[[str], TypeInfo | None]
+"""Looks a class up by its full name (the plugin's ``lookup_fully_qualified``)."""
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,8 @@ from mypy.nodes import (
 )
 
 APP = "kali.app.App"
-#: App methods that register a route on their receiver (and so need its converters).
 ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route"})
+"""App methods that register a route on their receiver (and so need its converters)."""
 
 
 @dataclass
@@ -69,9 +69,10 @@ class Registration:
     converter: Expression | None
 
 
-#: Where a node is: for each scope around it (the module, then each function), the
-#: scope's id and the line of the scope's statement that holds the node.
 Place = tuple[tuple[int, int], ...]
+"""Where a node is: for each scope around it (the module, then each function), the scope's id and
+the line of the scope's statement that holds the node.
+"""
 
 
 @dataclass
@@ -120,8 +121,8 @@ class ModuleFacts:
         self.defined: set[Decorator] = set()  # decorated functions defined in this module
         self.handler_escaped: set[object] = set()  # ... used otherwise than f(...)/url_for(f)
         self.opaque = False
-        #: Converter classes as the plugin read them, for this module (see routes.parse_route).
         self.views: dict[tuple[str, str], Any] = {}
+        """Converter classes as the plugin read them, for this module (see routes.parse_route)."""
         self._known: dict[tuple[int, bool], Known] = {}
         self._walk(tree)
 
@@ -330,7 +331,6 @@ def _line_in(place: Place, scope: int) -> int:
     return -1
 
 
-#: Nodes walked specially: scopes, names, attribute uses, calls, assignments.
 _SPECIAL: dict[str, _Special] = {
     "FuncDef": ModuleFacts._function,
     "LambdaExpr": ModuleFacts._function,
@@ -340,8 +340,8 @@ _SPECIAL: dict[str, _Special] = {
     "MemberExpr": ModuleFacts._member,
     "CallExpr": ModuleFacts._call,
 }
+"""Nodes walked specially: scopes, names, attribute uses, calls, assignments."""
 
-#: Every other node mypy builds, with the attributes that hold its child nodes.
 _CHILDREN: dict[str, tuple[str, ...]] = {
     "Block": ("body",),
     "ExpressionStmt": ("expr",),
@@ -404,6 +404,7 @@ _CHILDREN: dict[str, tuple[str, ...]] = {
         (),
     ),
 }
+"""Every other node mypy builds, with the attributes that hold its child nodes."""
 
 
 def constructor_registrations(call: CallExpr) -> list[Registration] | None:

@@ -68,8 +68,8 @@ class Given:
     type: Type
 
 
-#: Reports a problem at an expression.
 Report = Callable[[Problem, Expression], None]
+"""Reports a problem at an expression."""
 
 
 def check_url_for(

@@ -38,8 +38,8 @@ from .paths import runtime_dir
 
 log = logging.getLogger("kali")
 
-#: The path where a kali server with an app id tells who it is (see `Lifeline`).
 INSTANCE_PATH: Final = "/_kali/instance"
+"""The path where a kali server with an app id tells who it is (see `Lifeline`)."""
 
 
 @dataclass(frozen=True, slots=True)

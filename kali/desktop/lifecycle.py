@@ -55,8 +55,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kali")
 
-#: How often the window's browser process is checked, in seconds (on the serving thread).
 BROWSER_POLL = 1.0
+"""How often the window's browser process is checked, in seconds (on the serving thread)."""
 
 
 class Lifecycle:
@@ -70,22 +70,22 @@ class Lifecycle:
 
     def __init__(self, handler: Handler, options: ServerOptions) -> None:
         self.options = options
-        #: Under `kali run --reload`: pages reload when the program restarts.
         self.reloading = under_reloader()
+        """Under `kali run --reload`: pages reload when the program restarts."""
         exit_when_closed = options.exit_when_closed
-        #: Whether the program ends when its last window closes.
         self.exit_when_closed = options.window if exit_when_closed is None else exit_when_closed
+        """Whether the program ends when its last window closes."""
         inject = self.exit_when_closed or self.reloading
         self.lifeline: Lifeline | None = None
         if inject or options.app_id is not None:
             self.lifeline = Lifeline(
                 handler, app_id=options.app_id, inject=inject, debug=options.debug
             )
-        #: What the server serves: the handler, or the lifeline around it.
         self.handler: Handler = self.lifeline if self.lifeline is not None else handler
+        """What the server serves: the handler, or the lifeline around it."""
         self.lock = InstanceLock(options.app_id) if options.app_id is not None else None
-        #: The browser process of the window kali opened, once it is started.
         self.browser: subprocess.Popen[bytes] | None = None
+        """The browser process of the window kali opened, once it is started."""
         self._profile: Path | None = None
         self._temporary_profile = False
         self._server: Server | None = None

@@ -51,10 +51,10 @@ WORKER_PATH: Final = "/_kali/lifeline-worker.js"
 GRACE: Final = 3.0
 """Seconds with no lifeline open before the program ends."""
 
-#: Only this much of the end of a body is searched for `</body>`; past it the tag is appended.
 _SEARCH: Final = 16 * 1024
-#: HTML files (a `FileBody`) up to this size get the tag; larger ones are sent as they are.
+"""Only this much of the end of a body is searched for `</body>`; past it the tag is appended."""
 _FILE_LIMIT: Final = 1024 * 1024
+"""HTML files (a `FileBody`) up to this size get the tag; larger ones are sent as they are."""
 _BODY_END: Final = re.compile("</body", re.IGNORECASE)
 _BODY_END_BYTES: Final = re.compile(b"</body", re.IGNORECASE)
 
@@ -176,14 +176,15 @@ class Lifeline:
         self.inject = inject
         self.grace = grace
         self.debug = debug
-        #: This process's server instance: pages reload when it changes.
         self.instance = secrets.token_hex(8)
+        """This process's server instance: pages reload when it changes."""
         found = getattr(handler, "scheduler", None)
-        #: The handler's timers (an App's own), so the server runs them and ours.
         self.scheduler: Scheduler = found if isinstance(found, Scheduler) else Scheduler()
-        #: Called (on the serving thread) once no lifeline has been open for `grace`
-        #: seconds, after at least one was; `None`: nothing is called.
+        """The handler's timers (an App's own), so the server runs them and ours."""
         self.on_last_closed: Callable[[], object] | None = None
+        """Called (on the serving thread) once no lifeline has been open for `grace` seconds, after
+        at least one was; `None`: nothing is called.
+        """
         self._channel = EventStream(backlog=0, keepalive=15.0, retry=1000)
         self._hello = f"event: kali-instance\ndata: {self.instance}\n\n".encode()
         self._tag = f'<script src="{SCRIPT_PATH}" data-instance="{self.instance}" async></script>'

@@ -29,7 +29,6 @@ from typing import Final
 
 log = logging.getLogger("kali")
 
-#: Names of Chromium-family browsers looked up on `PATH`, in order of preference.
 PATH_NAMES: Final = {
     "linux": (
         "google-chrome",
@@ -44,6 +43,7 @@ PATH_NAMES: Final = {
     "darwin": ("google-chrome", "chromium", "microsoft-edge", "brave-browser"),
     "win32": ("chrome", "msedge", "brave"),
 }
+"""Names of Chromium-family browsers looked up on `PATH`, in order of preference."""
 
 _LINUX_PATHS: Final = (
     "/opt/google/chrome/chrome",

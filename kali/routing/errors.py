@@ -18,10 +18,10 @@ from ..errors import ConfigurationError
 class RouteError(ConfigurationError, ValueError):
     """Base class: a route, a converter or a URL cannot be used as written."""
 
-    #: What is wrong, without the route and handler lines (set by ``route_error``).
     problem: str = ""
-    #: How to fix it ("" when the message gives no fix).
+    """What is wrong, without the route and handler lines (set by ``route_error``)."""
     fix: str = ""
+    """How to fix it ("" when the message gives no fix)."""
 
 
 class RouteSyntaxError(RouteError):

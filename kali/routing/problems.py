@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-#: What a parameter that is not in the path may be annotated with, as the fix says it.
 QUERY_TYPES = "str, int, float, bool, an Enum, a Literal of strings, list[...] of those or X | None"
+"""What a parameter that is not in the path may be annotated with, as the fix says it."""
 
 
 class Problem(NamedTuple):

@@ -310,8 +310,8 @@ def analyse(
     return binder, positional, _generated_caller(handler, names, specs, form, positional)
 
 
-#: Calls a route's handler for a match: `call(request, values)`.
 Caller = Callable[[Request, tuple[Any, ...]], Any]
+"""Calls a route's handler for a match: `call(request, values)`."""
 
 
 def _plain_caller(handler: Any, names: tuple[str, ...], positional: bool) -> Caller:
