@@ -170,6 +170,8 @@ class Pipeline:
         """[`refuse`][kali.pipeline.Pipeline.refuse] for a parsed head."""
         method = head.method
         if method in SAFE_METHODS:
+            if head.host in self.guard.accepted and self.launch_token is None:
+                return None  # PERF: the usual request, decided without a call
             why = self.guard.refuse(method, head.host)
         else:
             origin = site = None

@@ -488,8 +488,11 @@ class RequestParser:
 
         if method == "CONNECT":
             raise ProtocolError(501, "CONNECT is not supported")
-        raw_path, query_string = split_target(method, target)
-        path = decode_path(raw_path)
+        if target[0] == "/" and "#" not in target:  # PERF: the usual origin-form target
+            raw_path, _, query_string = target.partition("?")
+        else:
+            raw_path, query_string = split_target(method, target)
+        path = decode_path(raw_path) if "%" in raw_path else raw_path
 
         self._keep_alive = keep_alive
         self._received = 0
