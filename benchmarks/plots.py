@@ -39,6 +39,7 @@ import os
 import re
 import statistics
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -387,7 +388,7 @@ class Source:
         python = self.newest.data.get("python")
         how = ""
         if self.several:
-            how = ": the median of the runs' figures" + (
+            how = ": the median of the runs' figures (of a ratio, of each run's ratio)" + (
                 ", with the range of the runs' figures in brackets" if ranges else ""
             )
         return (
@@ -492,7 +493,8 @@ def _figure(plt: Any, height: float, columns: int = 1) -> tuple[Any, list[Any]]:
 def _finish(fig: Any, title: str, source: Source, path: Path, note: str = "") -> Path:
     """Title, footer (what runs, when, what load), layout; save as a small PNG."""
     fig.suptitle(title, fontsize=10, fontweight="bold", x=0.01, ha="left")
-    footer = source.footer() + (f"\n{note}" if note else "")
+    lines = [source.footer(), *([note] if note else [])]
+    footer = "\n".join(textwrap.fill(line, 135, break_on_hyphens=False) for line in lines)
     fig.text(0.01, 0.01, footer, fontsize=7, color="#64748b", ha="left", va="bottom")
     lines = footer.count("\n") + 1
     fig.tight_layout(rect=(0, 0.035 + 0.03 * lines, 1, 0.97))
@@ -785,7 +787,7 @@ def section_server(source: Source, plt: Any, images: Path) -> tuple[str, list[st
             rows.append(row)
         header = ["server"]
         for load in SERVER_LOADS:
-            header += [f"{load} req/s (x raw)", "µs"]
+            header += [f"{load} req/s (x raw)", "CPU µs"]
         parts.append(f"`GET {page}`" + (" (95 bytes)" if page == "/" else " (10 240 bytes)"))
         parts.append(md_table(header, rows, "l" + "rr" * len(SERVER_LOADS)))
     rows = []
@@ -1039,7 +1041,10 @@ def section_routing(source: Source, plt: Any, images: Path) -> tuple[str, list[s
             row.append(f"**{text}**" if name == "kali" else text)
         row.append(ratio(source.get(f"{set_name}|ratio|geomean"), spread=False))
         rows.append(row)
-    parts.append(f"Nanoseconds per lookup, the geometric mean of the four workloads ({best}):")
+    parts.append(
+        f"Nanoseconds per lookup, the geometric mean of the workloads ({best}; a set without "
+        "deep routes has three workloads):"
+    )
     parts.append(
         md_table(
             ["route set (routes)", *routers, "kali / falcon"], rows, "l" + "r" * (len(routers) + 1)
@@ -1197,7 +1202,12 @@ def _plot_scaling(
         f"Router lookups as the table grows: ns per lookup, {best} (lower is better)",
         source,
         images / "perf-routing-scaling.png",
-        "synthetic tables in four shapes; 40 paths from the start of the table and 10 misses",
+        "synthetic tables in four shapes; 40 paths from the start of the table and 10 misses"
+        + "".join(
+            f"; {name} not timed at {sizes[-1]:,} routes (--slow)".replace(",", NARROW)
+            for name in routers
+            if source.get(f"scale|{name}|{sizes[-1]}") is None
+        ),
     )
     return (
         "![Router lookup cost against the number of routes, 10 to 10 000, log scales, "
@@ -1268,11 +1278,12 @@ def _plot_templates(source: Source, plt: Any, images: Path, engines: list[str], 
         _bold_kali_ticks(ax)
     path = _finish(
         fig,
-        f"Template rendering: ms per render, median of {repeat} samples (lower is better)",
+        f"Template rendering: ms per render, median of {repeat} samples a run (lower is better)",
         source,
         images / "perf-templates.png",
         "dashed line: hand, a list comprehension with html.escape on every value; "
-        "hand-ints leaves the ints unescaped",
+        "hand-ints leaves the ints unescaped"
+        + (f"; {_range_note(source, '')}" if source.several else ""),
     )
     return (
         "![Template rendering: ms per render of bigtable and of the page for each engine, "
