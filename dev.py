@@ -3,7 +3,7 @@
 
     python3 dev.py demo     run the demo app (examples/demo.py) in a browser
     python3 dev.py check    run every check: ruff, mypy --strict, pytest, mkdocs build --strict
-    python3 dev.py bench    run the benchmarks (see benchmarks/README.md)
+    python3 dev.py bench    run the benchmarks, then benchmarks/plots.py (see benchmarks/README.md)
 
 Each command first makes the virtual environment ``.venv`` it needs (once,
 and again when pyproject.toml changes). Extra arguments after ``check`` go
@@ -100,6 +100,8 @@ def bench(args: list[str]) -> None:
     ):
         if (ROOT / "benchmarks" / f"{name}.py").exists():
             run(PYTHON, "-m", f"benchmarks.{name}", *args)
+    # The figures and tables of docs/performance.md, from the newest full runs.
+    run(PYTHON, "-m", "benchmarks.plots")
 
 
 COMMANDS = {"demo": demo, "check": check, "bench": bench}

@@ -197,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds = 1 if args.quick else args.rounds
     subscribers = 300 if args.quick else args.subscribers
     _raise_fd_limit(subscribers + 256)
+    began = datetime.datetime.now()
+    load_before = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     log_dir = RESULTS / "live-logs"
     log_dir.mkdir(exist_ok=True)
@@ -234,7 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.write_text(
         json.dumps(
             {
+                "started": began.isoformat(timespec="seconds"),
+                "quick": args.quick,
+                "rounds": rounds,
+                "subscribers": subscribers,
                 "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load_average_before": load_before,
                 "load_average": os.getloadavg(),
                 "latency": latency,
                 "publish": publish,

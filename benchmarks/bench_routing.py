@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_routing.py                # every set, every router
     python benchmarks/bench_routing.py --duration 0.1 --sets github --no-scaling
+    python benchmarks/bench_routing.py --quick        # a smoke run: 0.05 s, 3 rounds
 
 It reports nanoseconds per lookup (the best of several timed rounds) for each
 standard route set (see ``shared/bench/routes/README.md``) and workload:
@@ -17,14 +18,18 @@ It checks every answer on each set (``wrong`` counts the lookups that found
 another route than the one the path was made from), then measures lookup cost
 and build time for synthetic tables of 10 to 10 000 routes. Peers that are not
 installed are skipped with a note. This is a benchmark, not a test: it is
-never collected by pytest.
+never collected by pytest. The tables are printed and written to
+``benchmarks/results/routing-*.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
+import json
 import math
+import os
 import platform
 import random
 import re
@@ -43,6 +48,7 @@ SHARED_ROUTES = Path(__file__).resolve().parents[2] / "shared/bench/routes"
 DEFAULT_ROUTES = SHARED_ROUTES if SHARED_ROUTES.is_dir() else REPO / "tests/routing/data"
 SETS = ("github", "github-full", "gplus", "parse", "static")
 WORKLOADS = ("all", "static", "deep", "miss")
+RESULTS = REPO / "benchmarks" / "results"
 _PARAM = re.compile(r"\{(\w+)(?::path)?\}")
 
 #: Realistic values for the parameter names used by the route sets.
@@ -407,7 +413,14 @@ def table(header: Sequence[str], rows: list[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def bench_sets(args: argparse.Namespace, routers: list[type[Router]]) -> None:
+def _number(value: float) -> float | None:
+    """``value`` for the JSON report, with NaN (nothing timed) as ``None``."""
+    return None if math.isnan(value) else value
+
+
+def bench_sets(args: argparse.Namespace, routers: list[type[Router]]) -> list[dict[str, Any]]:
+    """Time every router on every route set; print a table a set and return the figures."""
+    report: list[dict[str, Any]] = []
     for set_name in args.sets:
         routes = load(args.routes / f"{set_name}.txt")
         reference = KaliRouter()
@@ -420,6 +433,13 @@ def bench_sets(args: argparse.Namespace, routers: list[type[Router]]) -> None:
         )
         rows = []
         results: dict[str, dict[str, float]] = {}
+        entry: dict[str, Any] = {
+            "set": set_name,
+            "routes": len(routes),
+            "lookups": {w: len(loads[w]) for w in WORKLOADS},
+            "routers": [],
+        }
+        report.append(entry)
         built_routers: list[tuple[Router, float, int]] = []
         for cls in routers:
             router = cls()
@@ -455,6 +475,14 @@ def bench_sets(args: argparse.Namespace, routers: list[type[Router]]) -> None:
             finite = [v for v in timings.values() if not math.isnan(v)]
             geo = math.exp(sum(map(math.log, finite)) / len(finite)) if finite else math.nan
             timings["geomean"] = geo
+            entry["routers"].append(
+                {
+                    "name": router.name,
+                    "ns": {w: _number(v) for w, v in timings.items()},
+                    "wrong": wrong,
+                    "build_ms": built * 1000,
+                }
+            )
             rows.append(
                 [
                     router.name,
@@ -478,6 +506,7 @@ def bench_sets(args: argparse.Namespace, routers: list[type[Router]]) -> None:
                 ]
             )
         print(table(["router", *WORKLOADS, "geomean", "wrong", "build ms"], rows))
+    return report
 
 
 def synthetic(count: int) -> list[tuple[str, str]]:
@@ -496,8 +525,10 @@ def synthetic(count: int) -> list[tuple[str, str]]:
     return routes
 
 
-def bench_scaling(args: argparse.Namespace, routers: list[type[Router]]) -> None:
+def bench_scaling(args: argparse.Namespace, routers: list[type[Router]]) -> dict[str, Any]:
+    """Time every router on synthetic tables of 10 to 10 000 routes; print and return them."""
     sizes = (10, 100, 1000, 10000)
+    report: dict[str, Any] = {"sizes": list(sizes), "routers": []}
     print(
         "\n## synthetic tables: ns per lookup (the same 40 paths from the start of each "
         "table, plus 10 misses); build time in ms"
@@ -505,6 +536,8 @@ def bench_scaling(args: argparse.Namespace, routers: list[type[Router]]) -> None
     rows = []
     for cls in routers:
         row = [cls.name]
+        entry: dict[str, Any] = {"name": cls.name, "ns": [], "build_ms": []}
+        report["routers"].append(entry)
         first = math.nan
         for size in sizes:
             routes = synthetic(size)
@@ -514,12 +547,15 @@ def bench_scaling(args: argparse.Namespace, routers: list[type[Router]]) -> None
             start = time.perf_counter()
             router.build(routes)
             built = time.perf_counter() - start
+            entry["build_ms"].append(built * 1000)
             if cls.name == "starlette" and size >= 10000 and not args.slow:
                 row.append(f"skipped ({built * 1000:.0f} ms)")
+                entry["ns"].append(None)
                 continue
             timed = Timed(router.lookup_fn(), sample, args.duration / args.rounds)
             time_interleaved([timed], args.rounds)
             ns = timed.best
+            entry["ns"].append(_number(ns))
             first = ns if size == sizes[0] else first
             row.append(f"{fmt(ns)} ({built * 1000:.0f} ms)")
         last = (
@@ -528,6 +564,7 @@ def bench_scaling(args: argparse.Namespace, routers: list[type[Router]]) -> None
         row.append(f"{last / first:.2f}x" if not math.isnan(last) else "-")
         rows.append(row)
     print(table(["router", *(f"{s:,} routes" for s in sizes), "10k/10"], rows))
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -543,28 +580,57 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--duration",
         type=float,
-        default=0.3,
-        help="seconds of timing per router and workload (default: %(default)s)",
+        help="seconds of timing per router and workload (default: 0.3)",
     )
     parser.add_argument(
         "--rounds",
         type=int,
-        default=7,
-        help="timed rounds per workload, routers taken in turn (default: %(default)s)",
+        help="timed rounds per workload, routers taken in turn (default: 7)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: --duration 0.05 --rounds 3 unless given",
     )
     parser.add_argument("--no-scaling", action="store_true", help="skip the synthetic tables")
     parser.add_argument("--slow", action="store_true", help="time starlette on 10 000 routes")
     parser.add_argument("--verbose", action="store_true", help="print every wrong answer")
     args = parser.parse_args(argv)
+    if args.duration is None:
+        args.duration = 0.05 if args.quick else 0.3
+    if args.rounds is None:
+        args.rounds = 3 if args.quick else 7
     command = "python " + " ".join([sys.argv[0], *(argv if argv is not None else sys.argv[1:])])
+    started = datetime.datetime.now()
+    load_before = os.getloadavg()
     print(f"# {command}")
     print(f"# Python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     if not args.routes.is_dir():
         parser.error(f"no route data in {args.routes}; pass --routes DIR")
     routers = available(args.routers)
-    bench_sets(args, routers)
-    if not args.no_scaling:
-        bench_scaling(args, routers)
+    sets = bench_sets(args, routers)
+    scaling = None if args.no_scaling else bench_scaling(args, routers)
+    elapsed = (datetime.datetime.now() - started).total_seconds()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"routing-{started:%Y%m%d-%H%M%S}.json"
+    report = {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(elapsed, 1),
+        "argv": list(sys.argv[1:] if argv is None else argv),
+        "quick": args.quick,
+        "duration": args.duration,
+        "rounds": args.rounds,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "routers": [cls.name for cls in routers],
+        "sets": sets,
+        "scaling": scaling,
+    }
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\n# {elapsed:.0f} s; results written to {os.path.relpath(out, REPO)}")
 
 
 if __name__ == "__main__":

@@ -677,9 +677,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     python_path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(python_path))
     started = datetime.datetime.now()
+    load_before = os.getloadavg()
     print(
         f"python {platform.python_version()} {sys.executable}; {os.cpu_count()} CPUs; "
-        f"load average {os.getloadavg()[0]:.2f}; server CPU from {cpu_source()}"
+        f"load average {load_before[0]:.2f}; server CPU from {cpu_source()}"
     )
     print("load commands: " + "; ".join(" ".join(load.command("URL")) for load in settings.loads))
 
@@ -719,6 +720,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "cpu_source": cpu_source(),
         "load_commands": [" ".join(load.command("URL")) for load in settings.loads],
         "results": [asdict(result) for result in results],

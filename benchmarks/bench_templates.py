@@ -18,14 +18,19 @@ render and encode the result to UTF-8 bytes (for kali: join the iolist, then enc
 defines it. The "hand-ints" row leaves bigtable's ints unescaped, as kali does, to show how
 close kali comes to the best hand-written code. Peers that are
 not installed are skipped with a note. Templates live in ``benchmarks/templates/<engine>/``.
+The table is printed and written to ``benchmarks/results/templates-*.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import datetime
 import gc
 import html
+import json
+import os
+import platform
 import shutil
 import statistics
 import sys
@@ -38,6 +43,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
+RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE.parent))
 
 from kali.templating import Template as KaliTemplate  # noqa: E402
@@ -350,7 +356,11 @@ def check_outputs(engines: list[Engine]) -> None:
                 )
 
 
-def run(names: list[str], repeat: int, target: float) -> None:
+COLUMNS = ("compile", "bigtable render", "bigtable +encode", "page render", "page +encode")
+
+
+def run(names: list[str], repeat: int, target: float) -> list[dict[str, Any]]:
+    """Time every engine, print the table, and return each engine's median milliseconds."""
     engines: list[Engine] = []
     for name in names:
         try:
@@ -378,16 +388,22 @@ def run(names: list[str], repeat: int, target: float) -> None:
             samples[key].append(_sample(function, numbers[key]))
     medians = {key: statistics.median(values) for key, values in samples.items()}
     report(engines, medians, repeat)
+    return [
+        {
+            "name": engine.name,
+            "ms": {
+                column: medians[(engine.name, column)] * 1e3
+                for column in COLUMNS
+                if (engine.name, column) in medians
+            },
+            "notes": engine.notes,
+        }
+        for engine in engines
+    ]
 
 
 def report(engines: list[Engine], medians: dict[tuple[str, str], float], repeat: int) -> None:
-    columns = [
-        "compile",
-        "bigtable render",
-        "bigtable +encode",
-        "page render",
-        "page +encode",
-    ]
+    columns = list(COLUMNS)
     print()
     print(
         f"Python {sys.version.split()[0]} on {sys.platform}, medians of {repeat} samples, "
@@ -433,7 +449,28 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown engines: {', '.join(unknown)}")
     if "hand" not in names:
         names.insert(0, "hand")
-    run(names, repeat, target)
+    started = datetime.datetime.now()
+    load_before = os.getloadavg()
+    engines = run(names, repeat, target)
+    elapsed = (datetime.datetime.now() - started).total_seconds()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"templates-{started:%Y%m%d-%H%M%S}.json"
+    result = {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(elapsed, 1),
+        "argv": list(sys.argv[1:] if argv is None else argv),
+        "quick": args.quick,
+        "repeat": repeat,
+        "sample_seconds": target,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "engines": engines,
+    }
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(f"\n{elapsed:.0f} s; results written to {os.path.relpath(out, HERE.parent)}")
 
 
 if __name__ == "__main__":
