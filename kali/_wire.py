@@ -218,17 +218,32 @@ def frame_plain(
 ) -> Prepared:
     """Frame the commonest answer: a 200 `text/html` page from a handler that returned
     `bytes` (or a `str`, encoded by the caller), with no headers of its own."""
-    if not keep_alive:
-        connection = "Connection: close\r\n"
-    elif http_version == "1.0":
-        connection = "Connection: keep-alive\r\n"
-    else:
-        connection = ""
-    head = (
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
-        f"{len(body)}\r\n{defaults.lines}{connection}Date: {http_date()}\r\n\r\n"
-    )
-    return Prepared(200, head.encode(), [body] if body else [], len(body), keep_alive)
+    # PERF: the head is a constant start, the length, and an end that changes once a
+    # second (the Date), kept as bytes per kind of connection.
+    key = (keep_alive, http_version == "1.0", defaults)
+    date = http_date()
+    end = _plain_ends.get(key)
+    if end is None or end[0] is not date:
+        if not keep_alive:
+            connection = "Connection: close\r\n"
+        elif http_version == "1.0":
+            connection = "Connection: keep-alive\r\n"
+        else:
+            connection = ""
+        if len(_plain_ends) > 64:
+            _plain_ends.clear()
+        end = _plain_ends[key] = (
+            date,
+            f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
+        )
+    head = b"".join((_PLAIN_START, str(len(body)).encode(), end[1]))
+    return Prepared(200, head, [body] if body else [], len(body), keep_alive)
+
+
+_PLAIN_START: Final = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
+)
+_plain_ends: dict[tuple[bool, bool, HeaderBlock], tuple[str, bytes]] = {}
 
 
 def error_bytes(status: int, message: str, defaults: HeaderBlock = NO_HEADERS) -> list[bytes]:
