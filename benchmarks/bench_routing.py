@@ -176,7 +176,9 @@ class KaliRouter(Router):
         self.app = app
 
     def lookup_fn(self) -> Callable[[str, str], Any]:
-        return self.app.match  # type: ignore[no-any-return]
+        # The generated matcher, as the App's dispatch calls it per request
+        # (app.match adds the lookup of the router: an API for people, not the path).
+        return self.app.router.compile()
 
     def answer(self, method: str, path: str) -> int | None:
         found = self.app.match(method, path)

@@ -53,6 +53,7 @@ class _Generator:
         self.names: dict[int, str] = {}
         self.functions: list[str] = []
         self.scope: list[object] | None = None  # constants of the function being generated
+        self.fallback = False  # see node()
         self.shapes: dict[str, str] = {}  # function body -> its factory's name
         self.pending: list[_Pending] = []
         self.tables: list[dict[str, Any]] = []
@@ -194,6 +195,10 @@ class _Generator:
         s = f"s{d}"
         if statics or any(e.kind < PATH for e in edges):
             out.append(f"{ind}{s} = segs[{d}]")
+        # Whether something may still match when a subtree here fails: this node's
+        # edges, or an alternative at a node above (backtracking).
+        outer = self.fallback
+        self.fallback = outer or bool(edges)
         if len(statics) <= INLINE_STATIC_LIMIT:
             keyword = "if"
             for text, child in statics:
@@ -207,17 +212,19 @@ class _Generator:
             self.tables.append(table)
             name = self.const(table, "_T")
             args = ", ".join(["method", "segs", "n", *caps])
-            # A failed subtree falls back on this node's edges, and on those of the
-            # nodes above it (backtracking), so its None is never returned as is.
-            out += [
-                f"{ind}f = {name}.get({s})",
-                f"{ind}if f is not None:",
-                f"{ind}    r = f({args})",
-                f"{ind}    if r is not None:",
-                f"{ind}        return r",
-            ]
-        for edge in edges:
+            out += [f"{ind}f = {name}.get({s})", f"{ind}if f is not None:"]
+            if self.fallback:  # a failed subtree falls back on what comes after it
+                out += [
+                    f"{ind}    r = f({args})",
+                    f"{ind}    if r is not None:",
+                    f"{ind}        return r",
+                ]
+            else:
+                out.append(f"{ind}    return f({args})")
+        for index, edge in enumerate(edges):
+            self.fallback = outer or index < len(edges) - 1
             self.edge(edge, d, caps, out, ind)
+        self.fallback = outer
 
     def edge(self, edge: Any, d: int, caps: list[str], out: list[str], ind: str) -> None:
         s = f"s{d}"

@@ -16,7 +16,7 @@ Any object with an `__html__` method (for instance `markupsafe.Markup`) is trust
 from __future__ import annotations
 
 from ..iolist import to_str
-from ..typing import IoItem, IoList
+from ..typing import IoItem
 
 __all__ = ["Markup", "Rendered", "escape", "escape_value", "iolist_to_str", "raw_node", "raw_value"]
 
@@ -54,16 +54,15 @@ class Rendered(list[IoItem]):
     __slots__ = ()
 
     def __html__(self) -> str:
-        return iolist_to_str(self)
+        return to_str(self)
 
     def __str__(self) -> str:
-        return iolist_to_str(self)
+        return to_str(self)
 
 
-def iolist_to_str(items: IoList) -> str:
-    """Join an iolist (nested lists of `str`; `bytes` leaves are decoded as UTF-8):
-    [`kali.iolist.to_str`][kali.iolist.to_str], under the name templates use."""
-    return to_str(items)
+iolist_to_str = to_str
+"""Join an iolist (nested lists of `str`; `bytes` leaves are decoded as UTF-8):
+[`kali.iolist.to_str`][kali.iolist.to_str] itself, under the name templates use."""
 
 
 _LIST_MESSAGE = (

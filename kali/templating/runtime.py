@@ -149,7 +149,8 @@ def checked_attribute(value: object, name: str) -> object:
 def format_escape(value: object, spec: str) -> str:
     """`{x:spec}`: `format(x, spec)`, then escaped (unless `x` is safe markup)."""
     text = format(value, spec)
-    if hasattr(value, "__html__"):
+    kind = type(value)
+    if kind is not int and kind is not float and hasattr(value, "__html__"):
         return text
     return escape_value(text)  # type: ignore[return-value]  # a str for a str
 
