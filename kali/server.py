@@ -34,15 +34,17 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Final
 
 from typing_extensions import Unpack
 
+from ._connection import BODY, DRAIN, HEAD, IDLE, Connection, unsent
 from ._loading import refuse_to_serve_while_loading
 from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
 from .desktop.window import has_display
+from .listening import BindError, allow_descriptors, listen
 from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import TOKEN_PARAM, Pipeline
@@ -83,85 +85,6 @@ least one step runs).
 """
 
 
-class _Phase:
-    """What a connection is reading: a named sentinel (it prints its name)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-_IDLE: Final = _Phase("IDLE")
-"""No request under way: a keep-alive connection or a preconnect."""
-_HEAD: Final = _Phase("HEAD")
-"""Part of a request head has arrived; the whole head must arrive in time."""
-_BODY: Final = _Phase("BODY")
-"""The head is in; the body is arriving."""
-_DRAIN: Final = _Phase("DRAIN")
-"""An early error was answered; what the client still sends is read and dropped."""
-
-
-class BindError(OSError):
-    """The server could not listen on the address and port asked for."""
-
-
-class _Connection:
-    __slots__ = (
-        "body",
-        "chunked",
-        "client",
-        "close_after_write",
-        "deadline",
-        "drained",
-        "eof",
-        "events",
-        "file",
-        "head",
-        "moved",
-        "nodelay",
-        "out",
-        "out_pos",
-        "parser",
-        "phase",
-        "since",
-        "sock",
-        "source",
-        "started",
-        "stepping",
-        "stream",
-        "writing",
-    )
-
-    def __init__(self, sock: socket.socket, client: tuple[str, int], parser: RequestParser) -> None:
-        self.sock = sock
-        self.client = client
-        self.parser = parser
-        self.out: list[bytes | memoryview] = []  # pieces to send, from out_pos on
-        self.out_pos = 0
-        self.file: FileBody | None = None  # a file to send once out is empty
-        self.source: Iterator[list[bytes]] | None = None  # more pieces, window by window
-        self.stream: Stream | None = None  # a body sent step by step
-        self.chunked = False
-        self.stepping = False  # queued to run a step of its stream
-        self.head: RequestHead | None = None
-        self.body: BodyBuffer | None = None
-        self.close_after_write = False
-        self.writing = False  # a response is waiting for the socket
-        self.eof = False  # the client will send nothing more
-        self.events = 0  # what the selector watches for (0: not registered)
-        self.nodelay = False  # TCP_NODELAY set
-        self.phase = _IDLE
-        self.deadline = 0.0
-        self.since = 0.0  # when the current phase (or response) began, monotonic
-        self.moved = 0  # bytes received in this phase, or sent of this response
-        self.drained = 0
-        self.started = 0.0  # perf_counter at the request's head, for the access log
-
-
 class Server:
     """An HTTP/1.1 server, bound at construction and run by
     [`serve_forever`][kali.Server.serve_forever].
@@ -176,7 +99,7 @@ class Server:
 
     The options are those of [`ServerOptions`][kali.ServerOptions], given as an
     object, as keywords, or both (the keywords win). Raises
-    [`BindError`][kali.server.BindError] when the address and port cannot be bound.
+    [`BindError`][kali.listening.BindError] when the address and port cannot be bound.
     `listener` is a socket already listening, served instead of binding one (its
     address and port win over the options').
     """
@@ -191,7 +114,7 @@ class Server:
         **settings: Unpack[ServerSettings],
     ) -> None:
         self.options = options = make_options(options, settings)
-        _allow_descriptors(options.max_connections + 64)
+        allow_descriptors(options.max_connections + 64)
         self.handler = handler
         self.limits = options.limits
         self.timeouts = options.timeouts
@@ -226,15 +149,15 @@ class Server:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._selector.register(self._wake_r, _READ, self._wake_r)
-        self._connections: dict[int, _Connection] = {}
+        self._connections: dict[int, Connection] = {}
         # Connections with complete requests still buffered, served in turn.
-        self._ready: list[_Connection] = []
+        self._ready: list[Connection] = []
         self._stopping = False
         self._closed = False
         self._log_requests = False
         # Streams with a step to run, one step each per turn of the loop.
-        self._stepping: deque[_Connection] = deque()
-        self._streams: dict[Stream, _Connection] = {}
+        self._stepping: deque[Connection] = deque()
+        self._streams: dict[Stream, Connection] = {}
         found = getattr(handler, "scheduler", None)
         self.scheduler: Scheduler = found if isinstance(found, Scheduler) else Scheduler()
         """The timers this server runs between requests (an App's own, when serving one)."""
@@ -296,13 +219,13 @@ class Server:
         finally:
             self.close()
 
-    def _guarded(self, method: Callable[[_Connection], None], conn: _Connection) -> None:
+    def _guarded(self, method: Callable[[Connection], None], conn: Connection) -> None:
         try:
             method(conn)
         except Exception:
             self._internal_error(conn)
 
-    def _internal_error(self, conn: _Connection) -> None:
+    def _internal_error(self, conn: Connection) -> None:
         # A bug of ours must cost one connection, not the server.
         log.exception("Internal error on a connection; closing it")
         self._close(conn)
@@ -346,7 +269,7 @@ class Server:
                 self._close(conn)
         while self._connections and time.monotonic() < deadline:
             for key, _mask in self._selector.select(0.1):
-                if isinstance(key.data, _Connection):
+                if isinstance(key.data, Connection):
                     self._guarded(self._flush, key.data)
                 elif key.data is self._wake_r:
                     with contextlib.suppress(OSError):
@@ -376,7 +299,7 @@ class Server:
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
         if not _DONTWAIT:
             sock.setblocking(False)
-        conn = _Connection(sock, client, RequestParser(self.limits))
+        conn = Connection(sock, client, RequestParser(self.limits))
         conn.deadline = time.monotonic() + self.timeouts.idle
         self._connections[fd] = conn
         # The request has often arrived with the connection: try it now, and
@@ -386,16 +309,16 @@ class Server:
     def _evict(self) -> bool:
         """Close one connection to make room: the oldest idle one, else the slowest
         unfinished one (by bytes moved a second). False if none can go."""
-        idle: _Connection | None = None
-        waiting: _Connection | None = None
-        slowest: _Connection | None = None
+        idle: Connection | None = None
+        waiting: Connection | None = None
+        slowest: Connection | None = None
         slowest_rate = 0.0
         now = time.monotonic()
         for conn in self._connections.values():
             if conn.stream is not None:
                 if waiting is None and not conn.stepping and not conn.writing:
                     waiting = conn  # an event stream waiting for events
-            elif conn.phase is _IDLE and not conn.writing:
+            elif conn.phase is IDLE and not conn.writing:
                 if idle is None or conn.deadline < idle.deadline:
                     idle = conn
             else:
@@ -413,7 +336,7 @@ class Server:
             self._selector.unregister(self._listener)
             self._accepting = False
 
-    def _watch(self, conn: _Connection, events: int) -> None:
+    def _watch(self, conn: Connection, events: int) -> None:
         """Make the selector watch `conn` for `events` (0: not at all)."""
         if events == conn.events:
             return
@@ -427,7 +350,7 @@ class Server:
             self._selector.modify(sock, events, conn)
         conn.events = events
 
-    def _close(self, conn: _Connection) -> None:
+    def _close(self, conn: Connection) -> None:
         fd = conn.sock.fileno()
         if fd < 0 or self._connections.get(fd) is not conn:
             return
@@ -466,16 +389,16 @@ class Server:
                 else:
                     stream.tick(now)
                 continue
-            slow = (conn.phase is _BODY or conn.writing) and conn.moved < rate * (
+            slow = (conn.phase is BODY or conn.writing) and conn.moved < rate * (
                 now - conn.since - _RATE_GRACE
             )
             if conn.deadline < now or slow:
-                if conn.phase in (_HEAD, _BODY) and not conn.writing:
+                if conn.phase in (HEAD, BODY) and not conn.writing:
                     self._reject(conn, 408, "Timed out waiting for the request")
                 else:
                     self._close(conn)
 
-    def _on_readable(self, conn: _Connection) -> None:
+    def _on_readable(self, conn: Connection) -> None:
         try:
             data = conn.sock.recv(_RECV_SIZE, _DONTWAIT)
         except (BlockingIOError, InterruptedError):
@@ -489,7 +412,7 @@ class Server:
             self._on_eof(conn)
             return
         phase = conn.phase
-        if phase is _IDLE and conn.stream is None:
+        if phase is IDLE and conn.stream is None:
             # PERF: the usual read, one whole request without a body, in one call of
             # the parser; anything else goes the event by event way below.
             try:
@@ -507,7 +430,7 @@ class Server:
                     else:
                         self._process(conn)
                 return
-        elif phase is _DRAIN:
+        elif phase is DRAIN:
             conn.drained += len(data)
             if conn.drained > _DRAIN_BYTES:
                 self._close(conn)
@@ -521,14 +444,14 @@ class Server:
             return
         self._process(conn)
 
-    def _on_eof(self, conn: _Connection) -> None:
+    def _on_eof(self, conn: Connection) -> None:
         # The client has shut down its side. Requests it sent before are still
         # answered (a half-close after pipelined requests), then the connection closes.
         conn.eof = True
         if conn.stream is not None:
             self._close(conn)  # nobody reads the stream any more
             return
-        if conn.phase is _DRAIN or not conn.parser.buffered:
+        if conn.phase is DRAIN or not conn.parser.buffered:
             if not conn.writing:
                 self._close(conn)
             else:
@@ -539,7 +462,7 @@ class Server:
         if not conn.writing:
             self._process(conn)
 
-    def _process(self, conn: _Connection) -> None:
+    def _process(self, conn: Connection) -> None:
         """Handle the next complete request buffered on `conn`.
 
         Stops at the first request answered when more bytes remain buffered (the
@@ -574,10 +497,10 @@ class Server:
                     self._watch(conn, 0)  # read no more until these are answered
                     return
 
-    def _start_request(self, conn: _Connection, head: RequestHead) -> bool:
+    def _start_request(self, conn: Connection, head: RequestHead) -> bool:
         now = time.monotonic()
         conn.head = head
-        conn.phase = _BODY
+        conn.phase = BODY
         conn.deadline = now + self.timeouts.progress
         if self._log_requests:
             conn.started = time.perf_counter()
@@ -587,7 +510,7 @@ class Server:
             self._log(conn, head, 403)
             conn.close_after_write = True
             has_body = head.content_length != 0
-            conn.phase = _DRAIN if has_body else _IDLE
+            conn.phase = DRAIN if has_body else IDLE
             self._send(conn, self.pipeline.frame_refusal(refusal, head.method, head.http_version))
             return False
         if head.expect_continue and head.content_length != 0 and not conn.parser.buffered:
@@ -596,29 +519,29 @@ class Server:
         conn.moved = 0
         return True
 
-    def _add_body(self, conn: _Connection, data: bytes) -> None:
+    def _add_body(self, conn: Connection, data: bytes) -> None:
         conn.deadline = time.monotonic() + self.timeouts.progress
         body = conn.body
         if body is None:
             body = conn.body = BodyBuffer(SPILL_SIZE)
         body.write(data)
 
-    def _wait_for_request(self, conn: _Connection) -> None:
+    def _wait_for_request(self, conn: Connection) -> None:
         # Deadlines are set when a phase begins, never extended by bytes that
         # do not advance it (blank lines between requests, say).
         if conn.parser.between_requests:
-            if conn.phase is not _IDLE:
-                conn.phase = _IDLE
+            if conn.phase is not IDLE:
+                conn.phase = IDLE
                 conn.head = None
                 conn.deadline = time.monotonic() + self.timeouts.idle
-        elif conn.phase is _IDLE:
-            conn.phase = _HEAD  # the whole head must arrive in time
+        elif conn.phase is IDLE:
+            conn.phase = HEAD  # the whole head must arrive in time
             conn.since = now = time.monotonic()
             conn.moved = conn.parser.buffered
             conn.deadline = now + self.timeouts.head
         self._watch(conn, _READ)
 
-    def _respond(self, conn: _Connection) -> None:
+    def _respond(self, conn: Connection) -> None:
         head = conn.head
         assert head is not None
         conn.head = None
@@ -643,7 +566,7 @@ class Server:
             conn.nodelay = True
         self._send(conn, prepared)
 
-    def _log(self, conn: _Connection, head: RequestHead, status: int) -> None:
+    def _log(self, conn: Connection, head: RequestHead, status: int) -> None:
         if self._log_requests:
             access_log.info(
                 "%s %s %d %.1fms",
@@ -653,7 +576,7 @@ class Server:
                 (time.perf_counter() - conn.started) * 1000,
             )
 
-    def _reject(self, conn: _Connection, status: int, message: str) -> None:
+    def _reject(self, conn: Connection, status: int, message: str) -> None:
         # A client error outside any handler: answer, then close, since the
         # framing of anything that follows is unknown. If the client may still
         # be sending (a body we refused), read and discard it for a while
@@ -661,9 +584,9 @@ class Server:
         # answer could be lost.
         if self._log_requests:
             access_log.info("- - %d (%s)", status, message)
-        drain = conn.phase in (_HEAD, _BODY)
+        drain = conn.phase in (HEAD, BODY)
         conn.close_after_write = True
-        conn.phase = _DRAIN if drain else _IDLE
+        conn.phase = DRAIN if drain else IDLE
         self._send_pieces(conn, error_bytes(status, message, self.pipeline.defaults))
 
     # -- streams ---------------------------------------------------------------
@@ -686,7 +609,7 @@ class Server:
             stream = conn.stream
             if stream is None or conn.sock.fileno() < 0:
                 continue
-            if conn.writing and _unsent(conn) > HIGH_WATER:
+            if conn.writing and unsent(conn) > HIGH_WATER:
                 continue  # a slow reader: resumed when its output drains
             try:
                 pieces = stream.step()
@@ -705,7 +628,7 @@ class Server:
             if time.perf_counter() > budget:
                 break
 
-    def _end_stream(self, conn: _Connection) -> None:
+    def _end_stream(self, conn: Connection) -> None:
         stream = conn.stream
         conn.stream = None
         if stream is not None:
@@ -722,7 +645,7 @@ class Server:
 
     # -- writing ---------------------------------------------------------------
 
-    def _send(self, conn: _Connection, prepared: Prepared) -> None:
+    def _send(self, conn: Connection, prepared: Prepared) -> None:
         conn.file = prepared.file
         conn.source = prepared.source
         stream = prepared.stream
@@ -767,7 +690,7 @@ class Server:
             return
         self._send_pieces(conn, pieces)
 
-    def _send_pieces(self, conn: _Connection, pieces: list[bytes], sent: int = 0) -> None:
+    def _send_pieces(self, conn: Connection, pieces: list[bytes], sent: int = 0) -> None:
         if conn.out:
             conn.out += pieces
         else:
@@ -785,7 +708,7 @@ class Server:
         conn.moved = 0
         self._flush(conn)
 
-    def _flush(self, conn: _Connection) -> None:
+    def _flush(self, conn: Connection) -> None:
         """Write what the socket takes now; wait for EVENT_WRITE for the rest.
 
         When everything is out, go back to reading (and to any pipelined
@@ -857,15 +780,15 @@ class Server:
                 self._watch(conn, 0)
             self._process(conn)
 
-    def _end_connection(self, conn: _Connection) -> None:
+    def _end_connection(self, conn: Connection) -> None:
         # The last response is out: close, or first drain a body the client may
         # still be sending (an answer before its body: see _reject).
-        if conn.phase is _DRAIN and not self._stopping and not conn.eof:
+        if conn.phase is DRAIN and not self._stopping and not conn.eof:
             self._start_drain(conn)
         else:
             self._close(conn)
 
-    def _start_drain(self, conn: _Connection) -> None:
+    def _start_drain(self, conn: Connection) -> None:
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
@@ -875,7 +798,7 @@ class Server:
         conn.deadline = time.monotonic() + _DRAIN_SECONDS
         self._watch(conn, _READ)
 
-    def _send_file(self, conn: _Connection) -> bool:
+    def _send_file(self, conn: Connection) -> bool:
         """Send the pending file; True when it is all out."""
         body = conn.file
         assert body is not None
@@ -922,52 +845,6 @@ class Server:
             return sock.send(chunk)
         except BlockingIOError:
             return 0
-
-
-def _allow_descriptors(wanted: int) -> None:
-    # Raise the process's soft limit on open files toward what max_connections
-    # needs, where the hard limit allows (on Linux the soft limit is often 1024).
-    try:
-        import resource
-    except ImportError:  # Windows: no such limit
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def _unsent(conn: _Connection) -> int:
-    return sum(len(piece) for piece in conn.out[conn.out_pos :])
-
-
-def listen(address: str, port: int) -> socket.socket:
-    """A TCP socket listening on `address` and `port` (`0`: a free port).
-
-    Raises [`BindError`][kali.server.BindError], saying what to do, when it cannot.
-    """
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    try:
-        return socket.create_server((address, port), family=family, backlog=128)
-    except OSError as exc:
-        raise _bind_error(exc, address, port) from None
-
-
-def _bind_error(exc: OSError, address: str, port: int) -> BindError:
-    where = f"{address} port {port}"
-    if exc.errno == errno.EADDRINUSE:
-        why = (
-            f"{where} is already in use (is the app already running?); choose another "
-            "port (port=..., or --port on the command line), or port=0 for a free one"
-        )
-    elif exc.errno == errno.EACCES:
-        why = f"not allowed to listen on {where}; ports below 1024 need privileges: use 8080"
-    elif exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
-        why = f"{address!r} is not an address of this computer; use 127.0.0.1"
-    else:
-        why = f"cannot listen on {where}: {exc.strerror or exc}"
-    return BindError(exc.errno or 0, why)
 
 
 def serve_http(

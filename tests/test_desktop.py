@@ -30,9 +30,9 @@ from kali.desktop.paths import runtime_dir, user_data_dir
 from kali.desktop.reload import FileWatcher, bind_retrying, python_files, watch_root
 from kali.desktop.window import browser_candidates, find_browser, profile_root, window_command
 from kali.iolist import to_chunks
+from kali.listening import listen
 from kali.options import ServerOptions, ServerSettings
 from kali.scheduler import Scheduler
-from kali.server import listen
 from kali.staticfiles import StaticFiles
 from kali.testing import TestClient
 

@@ -157,7 +157,7 @@ class FileWatcher:
 
 def bind(address: str, port: int) -> socket.socket:
     """A listening socket on `address` and `port`, or `SystemExit` with one line saying why not."""
-    from ..server import BindError, listen
+    from ..listening import BindError, listen
 
     try:
         return listen(address, port)
@@ -168,7 +168,7 @@ def bind(address: str, port: int) -> socket.socket:
 def bind_retrying(address: str, port: int, seconds: float = 10.0) -> socket.socket:
     """[`bind`][kali.desktop.reload.bind], retried while the port is still taken
     (the previous child is letting go of it)."""
-    from ..server import BindError, listen
+    from ..listening import BindError, listen
 
     deadline = time.monotonic() + seconds
     while True:
