@@ -164,6 +164,24 @@ def test_reload_restarts_on_a_change_waits_out_a_broken_edit_and_keeps_the_port(
     assert program.output.count("serving on") == 2
 
 
+def test_ctrl_c_stops_reload_started_with_sigint_ignored(
+    folder: Path, programs: list[Program]
+) -> None:
+    # A shell script's background job starts with SIGINT ignored, and then Python
+    # raises no KeyboardInterrupt: the supervisor must handle the signal itself.
+    ignoring = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'kali', *sys.argv[1:]])"
+    )
+    args = ["run", "app:app", "--reload", "--port", "0", "--no-browser"]
+    program = Program([sys.executable, "-c", ignoring, *args], folder, {})
+    programs.append(program)
+    assert "<h1>v1</h1>" in fetch(program.url())
+    program.process.send_signal(signal.SIGINT)
+    assert program.wait(20) == 0
+    assert "stopped" in program.output  # the child shut down, not killed
+
+
 def test_a_reload_child_ends_when_its_supervisor_is_killed(
     folder: Path, programs: list[Program]
 ) -> None:

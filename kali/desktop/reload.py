@@ -201,10 +201,16 @@ def supervise(module_name: str, child_args: Sequence[str], address: str, port: i
     )
     stop = threading.Event()
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_signal(signum: int, frame: object) -> None:
+        # Ctrl-C or SIGTERM: stop the child and end. Handled here rather than left to
+        # KeyboardInterrupt, which Python does not raise when the supervisor started
+        # with SIGINT ignored (a background job of a shell script). A second one
+        # while the child is stopping kills it at once.
+        if stop.is_set():
+            raise KeyboardInterrupt
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     child: subprocess.Popen[bytes] | None = None
     first = True
     try:
@@ -248,7 +254,8 @@ def supervise(module_name: str, child_args: Sequence[str], address: str, port: i
     finally:
         if child is not None and child.poll() is None:
             _stop(child)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         with contextlib.suppress(OSError):
             listener.close()
 
