@@ -8,7 +8,6 @@ held in memory whole.
 
 from __future__ import annotations
 
-import operator
 import re
 import tempfile
 from collections.abc import Iterable
@@ -118,7 +117,8 @@ def parse_pairs(
         raise HTTPError(413, f"The {what} has more than {max_fields} fields")
     if "%" not in text and "+" not in text:  # nothing to decode: the usual query string
         plain: list[tuple[str, str]] = []
-        for name, sep, value in map(_split_pair, text.split("&")):
+        for piece in text.split("&"):
+            name, sep, value = piece.partition("=")
             if name or sep:
                 plain.append((name, value))
         return plain
@@ -140,9 +140,6 @@ def parse_pairs(
     except UnicodeDecodeError:
         raise HTTPError(400, f"The {what} is not valid UTF-8") from None
     return pairs
-
-
-_split_pair = operator.methodcaller("partition", "=")
 
 
 def parse_urlencoded(body: bytes) -> FormData:
