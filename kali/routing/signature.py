@@ -44,7 +44,8 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def _parse_int(text: str) -> int:
-    if _INT.fullmatch(text) is None:
+    # Strict: int() alone would take " 7", "1_000" and Unicode digits.
+    if not (text.isascii() and text.isdigit()) and _INT.fullmatch(text) is None:
         raise ValueError
     return int(text)
 
