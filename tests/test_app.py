@@ -206,6 +206,33 @@ def test_a_form_reaches_put_and_delete_with_method_override() -> None:
     assert refused.status == 403 and len(calls) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("10", "10"), ("007", "7"), ("-3", "-3"), ("+4", "4"), ("0", "0")],
+)
+def test_an_int_query_parameter_takes_ascii_digits_with_a_sign(text: str, answer: str) -> None:
+    app = kali.App()
+
+    @app.get("/n")
+    def number(request: Request, n: int = 1) -> str:
+        return repr(n)
+
+    assert TestClient(app).get("/n", query={"n": text}).text == answer
+
+
+@pytest.mark.parametrize("text", [" 7", "7 ", "1_000", "٣", "1.0", "0x10", "--3", "9" * 4301])
+def test_an_int_query_parameter_refuses_what_int_alone_would_take(text: str) -> None:
+    app = kali.App()
+
+    @app.get("/n")
+    def number(request: Request, n: int = 1) -> str:
+        return repr(n)
+
+    response = TestClient(app).get("/n", query={"n": text})
+    assert response.status == 400
+    assert "'n' must be an integer" in html.unescape(response.text)
+
+
 def test_typed_parameters_bind_from_the_form_on_a_post() -> None:
     app = kali.App()
 
