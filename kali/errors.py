@@ -33,6 +33,7 @@ carries on.
 
 from __future__ import annotations
 
+import os
 from http import HTTPStatus
 
 
@@ -99,4 +100,20 @@ def reason_phrase(status: int) -> str:
     return phrase
 
 
-__all__ = ["ConfigurationError", "HTTPError", "ProtocolError", "reason_phrase"]
+def source_location(filename: str, line: int) -> str:
+    """`"books.py:8"`: where a developer error points, for its message.
+
+    A file under the current directory is shown relative to it, as the developer
+    typed it (`python books.py`); any other file by its full path.
+    """
+    if os.path.isabs(filename):
+        try:
+            relative = os.path.relpath(filename)
+        except ValueError:  # Windows: another drive
+            relative = filename
+        if not relative.startswith(os.pardir):
+            filename = relative
+    return f"{filename}:{line}"
+
+
+__all__ = ["ConfigurationError", "HTTPError", "ProtocolError", "reason_phrase", "source_location"]

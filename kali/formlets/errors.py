@@ -18,6 +18,8 @@ import os
 import sys
 from types import FrameType
 
+from ..errors import source_location
+
 __all__ = [
     "FormDefinitionError",
     "Invalid",
@@ -70,7 +72,7 @@ def caller() -> str:
         frame = frame.f_back
     if frame is None:
         return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    return source_location(frame.f_code.co_filename, frame.f_lineno)
 
 
 def definition_error(problem: str, *, where: str, fix: str = "") -> FormDefinitionError:

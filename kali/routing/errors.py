@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, source_location
 
 
 class RouteError(ConfigurationError, ValueError):
@@ -63,7 +63,7 @@ def where(handler: object) -> str:
         code = getattr(call, "__code__", None)
     if code is None:
         return name
-    return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+    return f"{name} ({source_location(code.co_filename, code.co_firstlineno)})"
 
 
 def _where_class(cls: type) -> str:
@@ -77,9 +77,9 @@ def _where_class(cls: type) -> str:
         for value in vars(cls).values():
             code = getattr(getattr(value, "__func__", value), "__code__", None)
             if code is not None:
-                return f"{name} ({code.co_filename}:{code.co_firstlineno})"
+                return f"{name} ({source_location(code.co_filename, code.co_firstlineno)})"
         return name
-    return f"{name} ({filename}:{line})"
+    return f"{name} ({source_location(filename, line)})"
 
 
 def route_error(

@@ -3,6 +3,7 @@ the handler with its file:line, and a fix."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from typing import Any
@@ -25,8 +26,11 @@ from kali.routing import (
 
 
 def location(handler: Any) -> str:
+    """The handler's file (as the message shows it: relative to the current directory,
+    where the tests run) and line."""
     func = getattr(handler, "__func__", handler)
-    return f"{func.__code__.co_filename}:{func.__code__.co_firstlineno}"
+    code = func.__code__
+    return f"{os.path.relpath(code.co_filename)}:{code.co_firstlineno}"
 
 
 def item(request: Request, id: int) -> str:
@@ -300,10 +304,11 @@ def test_converter_errors_point_at_the_class_and_name_the_type() -> None:
     with pytest.raises(RouteError) as info:
         App().add_converter("n", NoConvert)
     message = str(info.value)
-    assert f"NoConvert ({__file__}:{line})" in message
+    assert f"NoConvert ({os.path.relpath(__file__)}:{line})" in message
     assert "Converter[int] without a convert() method" in message
     assert "<class" not in message
-    with pytest.raises(RouteError, match=rf"Grouped \({re.escape(__file__)}:{line + 3}\)"):
+    here = re.escape(os.path.relpath(__file__))
+    with pytest.raises(RouteError, match=rf"Grouped \({here}:{line + 3}\)"):
         App().add_converter("g", Grouped)
 
 
