@@ -1,10 +1,12 @@
 """Step 7 of the tutorial: a window of its own. Run it with `python books.py`."""
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import kali
 from kali import flash_messages, formlets, sqlite
+from kali.desktop import user_data_dir
 from kali.staticfiles import StaticFiles
 
 HERE = Path(__file__).parent  # the folder of this file, wherever the program is started from
@@ -127,7 +129,18 @@ def make_app(database: str | Path = HERE / "books.sqlite3") -> kali.App:
     return app
 
 
+def database_file() -> Path:
+    """`books.sqlite3` beside this file; for the shipped program, which unpacks itself
+    into a new temporary folder each time it starts, in the user's data folder."""
+    if not getattr(sys, "frozen", False):
+        return HERE / "books.sqlite3"
+    folder = user_data_dir("Reading list")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "books.sqlite3"
+
+
 if __name__ == "__main__":
+    database = database_file()
     # A window of its own; started again, it shows this window rather than a second copy;
     # closed, the program ends.
-    make_app().run(window=True, app_id=str((HERE / "books.sqlite3").resolve()))
+    make_app(database).run(window=True, app_id=str(database.resolve()))
