@@ -189,6 +189,26 @@ def test_step1_a_handler_without_the_request_gives_the_message_of_the_page() -> 
     assert shown == text_block(page_of("step1"), "SignatureMismatchError")
 
 
+def test_step1_mypy_with_the_folders_config_says_what_the_page_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reader's folder: the step's mypy.ini beside the broken books.py, mypy run there.
+    api = pytest.importorskip("mypy.api")
+    source = (TUTORIAL / "step1" / "books.py").read_text()
+    broken = source.replace("def index(request: kali.Request) -> str:", "def index() -> str:")
+    (tmp_path / "books.py").write_text(broken)
+    (tmp_path / "mypy.ini").write_bytes((TUTORIAL / "step1" / "mypy.ini").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    stdout, stderr, status = api.run(
+        ["--no-error-summary", "--cache-dir", ".mypy_cache", "books.py"]
+    )
+    assert (stdout.strip(), stderr, status) == (
+        text_block(page_of("step1"), "[kali-route]"),
+        "",
+        1,
+    )
+
+
 def text_block(page: Path, containing: str) -> str:
     """The ```text block of `page` that contains `containing`."""
     blocks = re.findall(r"^```text\n(.*?)\n```$", page.read_text(), re.S | re.M)
