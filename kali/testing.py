@@ -69,8 +69,9 @@ class TestClient:
     """Sends requests to `handler` in-process and returns
     [`TestResponse`][kali.testing.TestResponse].
 
-    Requests carry `Host: localhost` and pass the same checks against
-    hostile pages as on a server bound to 127.0.0.1 (see [`kali.protection`][kali.protection]).
+    Requests carry `Host: localhost` (`host=` for another name; a `Host` in a request's
+    `headers` replaces it for that request) and pass the same checks against hostile
+    pages as on a server bound to 127.0.0.1 (see [`kali.protection`][kali.protection]).
     Cookies set by responses are kept and sent with later requests. With
     `raise_server_exceptions` (the default) an exception in the handler is
     re-raised in the test after the 500 has been produced, so the test fails
@@ -131,7 +132,9 @@ class TestClient:
             header_list.append(("Content-Type", "application/json"))
         if self.cookies and not any(n.lower() == "cookie" for n, _ in header_list):
             header_list.append(("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items())))
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}"]
+        lines = [f"{method} {target} HTTP/1.1"]
+        if not any(name.lower() == "host" for name, _ in header_list):
+            lines.append(f"Host: {self.host}")  # a Host given in `headers` replaces it
         lines += [f"{name}: {value}" for name, value in header_list]
         if payload or method in ("POST", "PUT", "PATCH"):
             lines.append(f"Content-Length: {len(payload)}")

@@ -62,5 +62,13 @@ def test_test_client_applies_the_hostile_page_checks() -> None:
     client = TestClient(lambda request: "ok")
     assert client.post("/", headers={"Origin": "https://evil.example"}).status == 403
     assert client.post("/", headers={"Origin": "http://localhost"}).status == 200
-    assert client.get("/", headers={"Host": "evil.example"}).status == 400  # two Host headers
+    assert client.get("/", headers={"Host": "evil.example"}).status == 403  # DNS rebinding
     assert TestClient(lambda request: "ok", host="evil.example").get("/").status == 403
+
+
+def test_a_host_in_the_headers_replaces_the_clients_for_that_request() -> None:
+    client = TestClient(lambda request: request.host or "")
+    assert client.get("/", headers={"host": "127.0.0.1:8080"}).text == "127.0.0.1:8080"
+    assert client.get("/").text == "localhost"
+    raw = client.get("/", headers=[("Host", "[::1]:9000")])
+    assert raw.status == 200 and raw.text == "[::1]:9000"
