@@ -40,7 +40,7 @@ def test_the_shipped_demo_starts_serves_and_ends(tmp_path: Path) -> None:
     if find_spec("PyInstaller") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but PyInstaller is missing (the dev extra installs it)")
-        pytest.skip("no PyInstaller (pip install 'kali[ship]'): shipping test skipped")
+        pytest.skip("no PyInstaller (pip install 'pyinstaller>=6'): shipping test skipped")
     built = subprocess.run(
         [
             sys.executable,

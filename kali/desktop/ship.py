@@ -1,9 +1,9 @@
 """`kali ship script.py`: one executable for people without Python, built with PyInstaller.
 
-PyInstaller (from PyPI: `pip install "kali[ship]"`) follows the script's imports and
-packs them with a Python interpreter into one file, `dist/<name>` (`dist\\<name>.exe`
-on Windows), that runs on computers of the same kind (Linux, macOS or Windows; it
-does not cross-build). `kali ship` runs it with what a kali app needs:
+PyInstaller (from PyPI: `pip install pyinstaller`, or kali's `ship` extra) follows the
+script's imports and packs them with a Python interpreter into one file, `dist/<name>`
+(`dist\\<name>.exe` on Windows), that runs on computers of the same kind (Linux, macOS or
+Windows; it does not cross-build). `kali ship` runs it with what a kali app needs:
 
 - `--data FOLDER` (repeatable): folders of templates and static files, relative to
   the script, packed at the same place relative to it; the app finds them at run
@@ -91,7 +91,7 @@ def ship(
         raise SystemExit(f"kali: no script {script}")
     if find_spec("PyInstaller") is None:
         raise SystemExit(
-            "kali: ship needs PyInstaller: pip install 'kali[ship]' (or pip install pyinstaller)"
+            "kali: ship needs PyInstaller: pip install 'pyinstaller>=6' (kali's ship extra)"
         )
     with tempfile.TemporaryDirectory(prefix="kali-ship-") as work:
         command = pyinstaller_command(
