@@ -10,6 +10,7 @@ import decimal
 import enum
 import html.parser
 import io
+import logging
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -826,6 +827,21 @@ def test_a_missing_or_wrong_token_makes_the_form_invalid(sent: str | None) -> No
     assert "This form has expired" in page
     # Drawn again with the current token and the input: sending it again works.
     assert Contact(submission(page)).valid
+
+
+def test_fields_sent_without_the_token_field_tell_the_developer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="kali"):
+        Contact({"name": "Ada", "age": "36"})  # a <form> written without csrf_field()
+    [record] = caplog.records
+    assert "Contact was sent without its '_csrf' field" in record.getMessage()
+    assert "{form.csrf_field()}" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="kali"):
+        Contact({"name": "Ada", "age": "36", CSRF_FIELD: "stale"})  # the app was restarted
+        Contact({"name": "Ada", "age": "36", CSRF_FIELD: csrf_token()})
+    assert caplog.records == []
 
 
 def test_csrf_can_be_turned_off_and_get_forms_do_not_send_it() -> None:

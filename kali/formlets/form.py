@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hmac
 import inspect
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -37,6 +38,8 @@ from .files import File
 from .text import Hidden
 
 __all__ = ["CSRF_FIELD", "FORM_ERROR", "Form", "csrf_token"]
+
+log = logging.getLogger("kali")
 
 FORM_ERROR: Final = "_form"
 """The key of [`Form.errors`][kali.formlets.Form.errors] for a message about the whole form (a stale
@@ -201,6 +204,17 @@ class Form:
         if self.csrf:
             sent = data.get(CSRF_FIELD)
             expected = csrf_token().encode()
+            if sent is None and any(name in data for name in self.fields):
+                # Fields but no token: the page's <form> was written without the token
+                # (a browser keeps fields and token together). The user sees csrf_message;
+                # the log says what to fix.
+                log.warning(
+                    "kali.formlets: %s was sent without its %r field; a <form> written by "
+                    "hand must include {form.csrf_field()} (render() does), or set csrf = "
+                    "False on a form that changes nothing",
+                    type(self).__qualname__,
+                    CSRF_FIELD,
+                )
             if sent is None or not hmac.compare_digest(sent.encode(), expected):
                 self._errors[FORM_ERROR] = self.csrf_message
         if not any(name in self.fields for name in self._errors):
