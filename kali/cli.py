@@ -51,13 +51,14 @@ def load_handler(spec: str, *, factory: bool | None = None) -> Handler:
             ) from None
         raise
     target: object = module
+    found = module_name
     for part in attribute.split("."):
         try:
             target = getattr(target, part)
         except AttributeError:
-            raise SystemExit(
-                f"kali: module {module_name!r} has no attribute {attribute!r}"
-            ) from None
+            owner = f"module {module_name!r}" if found == module_name else repr(found)
+            raise SystemExit(f"kali: {owner} has no attribute {part!r}") from None
+        found = f"{found}:{part}" if found == module_name else f"{found}.{part}"
     if not callable(target):
         raise SystemExit(
             f"kali: {spec} is {type(target).__name__}, not an App, a handler or a function "

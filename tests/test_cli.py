@@ -69,6 +69,20 @@ def test_run_explains_a_bad_target() -> None:
     assert "has no attribute 'nope'" in result.stderr
 
 
+def test_a_missing_attribute_is_named_with_what_it_was_looked_for_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cliapp_attrs.py").write_text("class NS:\n    inner = None\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SystemExit, match=r"^kali: module 'cliapp_attrs' has no attribute 'ns'$"):
+        load_handler("cliapp_attrs:ns")
+    with pytest.raises(SystemExit, match=r"^kali: 'cliapp_attrs:NS' has no attribute 'nope'$"):
+        load_handler("cliapp_attrs:NS.nope")
+    with pytest.raises(SystemExit, match=r"^kali: 'cliapp_attrs:NS.inner' has no attribute 'x'$"):
+        load_handler("cliapp_attrs:NS.inner.x")
+
+
 # -- starting a program: targets, factories, options ------------------------------------
 
 
