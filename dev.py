@@ -75,13 +75,13 @@ def check(args: list[str]) -> None:
     run(PYTHON, "-m", "ruff", "format", "--check", ".")
     run(PYTHON, "-m", "mypy", "--strict", "kali", "examples")
     run(PYTHON, "-m", "pytest", *args)
+    # Not --quiet: it hides the warnings that --strict counts, and the build passes.
     run(
         PYTHON,
         "-m",
         "mkdocs",
         "build",
         "--strict",
-        "--quiet",
         "--site-dir",
         VENV / "site",
         NO_MKDOCS_2_WARNING="1",
