@@ -23,7 +23,12 @@ file, the line and the fix. Each is a [`ConfigurationError`][kali.errors.Configu
   route, a duplicate route, a route added after the app was compiled;
 - [`TemplateSyntaxError`][kali.templating.TemplateSyntaxError]: a template that cannot
   be compiled (its name, line and column);
-- `ConfigurationError` itself: a middleware, error handler or option given wrong.
+- [`FormDefinitionError`][kali.formlets.FormDefinitionError]: a form field declared in a
+  way that cannot work (raised when the class is defined);
+- `ConfigurationError` itself: a middleware, error handler or option given wrong, a
+  `StaticFiles` or `TemplateFolder` folder that does not exist.
+
+`RouteError` and `FormDefinitionError` are `ValueError`s too.
 
 What is neither — an exception a handler did not expect, a template that fails while
 rendering — is a bug met while serving: it is logged with its traceback and answered

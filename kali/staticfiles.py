@@ -35,7 +35,7 @@ from datetime import datetime
 from email.utils import formatdate
 from typing import IO
 
-from .errors import HTTPError
+from .errors import ConfigurationError, HTTPError
 from .request import Request
 from .response import FileBody, Response
 
@@ -83,22 +83,22 @@ class StaticFiles:
     ) -> None:
         root = os.path.realpath(directory)
         if not os.path.isdir(root):
-            raise ValueError(f"StaticFiles: {os.fspath(directory)!r} is not a directory")
+            raise ConfigurationError(f"StaticFiles: {os.fspath(directory)!r} is not a directory")
         prefixes = tuple(hidden_prefixes)
         if "." not in prefixes:
-            raise ValueError(
+            raise ConfigurationError(
                 f"StaticFiles: hidden_prefixes={prefixes!r} must include '.': dot-files such as "
                 ".git or .env are never served (to hide '_' names too, pass "
                 "hidden_prefixes=('.', '_'))"
             )
         for prefix in prefixes:
             if not isinstance(prefix, str) or not prefix or "/" in prefix:
-                raise ValueError(
+                raise ConfigurationError(
                     f"StaticFiles: hidden prefix {prefix!r} must be a non-empty string "
                     "without '/' (such as '_')"
                 )
         if index is not None and index.startswith(prefixes):
-            raise ValueError(
+            raise ConfigurationError(
                 f"StaticFiles: index={index!r} starts with a hidden prefix of {prefixes!r}, "
                 "so it could never be served: rename it or pass index=None"
             )

@@ -325,7 +325,7 @@ def test_starting_a_server_is_refused(checked: Checked, tmp_path: Path) -> None:
 def test_paths_relative_to_the_working_directory_fail(checked: Checked, tmp_path: Path) -> None:
     line = line_of("sample_paths.md", "error: not found")
     [failure] = run(checked, "sample_paths.md", tmp_path)
-    assert failure.startswith(f"sample_paths.md:{line}: ValueError:")
+    assert failure.startswith(f"sample_paths.md:{line}: ConfigurationError:")
     assert (checked.written["sample_paths.md"].folder / "templates" / "item.html").is_file()
 
 

@@ -19,6 +19,7 @@ from kali.errors import (
 from kali.formlets import FormDefinitionError
 from kali.multidict import MissingKey
 from kali.routing import RouteError
+from kali.templating import TemplateSyntaxError, UndefinedError
 
 
 def test_client_errors_are_http_errors_with_a_status() -> None:
@@ -35,7 +36,10 @@ def test_developer_errors_are_configuration_errors() -> None:
     assert issubclass(RouteError, ConfigurationError) and issubclass(RouteError, ValueError)
     assert kali.ConfigurationError is ConfigurationError
     assert not issubclass(ConfigurationError, HTTPError)
-    assert issubclass(FormDefinitionError, Exception)
+    assert issubclass(FormDefinitionError, ConfigurationError)
+    assert issubclass(FormDefinitionError, ValueError)
+    assert issubclass(TemplateSyntaxError, ConfigurationError)
+    assert not issubclass(UndefinedError, ConfigurationError)  # met while rendering
 
 
 def test_reason_phrases() -> None:

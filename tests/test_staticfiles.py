@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kali
+from kali.errors import ConfigurationError
 from kali.staticfiles import StaticFiles, content_type
 from kali.testing import TestClient, TestResponse
 from tests.conftest import ServerFactory
@@ -211,7 +212,7 @@ def test_hidden_prefixes(root: Path) -> None:
 def test_configuration_mistakes_fail_at_once(
     root: Path, options: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
         StaticFiles(root, **options)  # type: ignore[arg-type]
 
 
@@ -574,7 +575,7 @@ def test_a_206_under_wsgi(root: Path) -> None:
 
 
 def test_directory_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not a directory"):
+    with pytest.raises(ConfigurationError, match="not a directory"):
         StaticFiles(tmp_path / "missing")
 
 

@@ -18,7 +18,7 @@ import os
 import sys
 from types import FrameType
 
-from ..errors import source_location
+from ..errors import ConfigurationError, source_location
 
 __all__ = [
     "FormDefinitionError",
@@ -47,7 +47,7 @@ class Invalid(Exception):
         self.message = message
 
 
-class FormDefinitionError(ValueError):
+class FormDefinitionError(ConfigurationError, ValueError):
     """A field or a form is declared in a way that cannot work.
 
     Raised while the class is being defined (at import time), never while a request is served.

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from ..errors import ConfigurationError
+
 __all__ = [
     "TemplateError",
     "TemplateNotFound",
@@ -42,7 +44,7 @@ def _excerpt(source_line: str, column: int | None) -> str:
     return out
 
 
-class TemplateSyntaxError(TemplateError):
+class TemplateSyntaxError(TemplateError, ConfigurationError):
     """A template could not be compiled.
 
     Attributes:

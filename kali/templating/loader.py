@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ConfigurationError
 from .composer import Source
 from .errors import TemplateNotFound
 from .formatters import Formatter, Formatters
@@ -63,7 +64,7 @@ class TemplateFolder:
     ) -> None:
         self.path = Path(path)
         if not self.path.is_dir():
-            raise ValueError(_not_a_folder(self.path))
+            raise ConfigurationError(_not_a_folder(self.path))
         self.extension = extension
         self.auto_reload = auto_reload
         self.strict = strict

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kali.errors import ConfigurationError
 from kali.templating import (
     Template,
     TemplateFolder,
@@ -186,12 +187,12 @@ def test_a_missing_folder_is_refused_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError) as raised:
+    with pytest.raises(ConfigurationError) as raised:
         TemplateFolder("templates")
     message = str(raised.value)
     assert f"the folder {tmp_path / 'templates'} does not exist" in message
     assert "relative to the working directory" in message
     assert "TemplateFolder(Path(__file__).parent / 'templates')" in message
     (tmp_path / "page.html").write_text("x")
-    with pytest.raises(ValueError, match=r"page\.html is not a directory$"):
+    with pytest.raises(ConfigurationError, match=r"page\.html is not a directory$"):
         TemplateFolder(tmp_path / "page.html")
