@@ -288,7 +288,8 @@ def _last_id(request: Request) -> int | None:
     if text is None:
         return None
     text = text.strip()
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    # isascii: the header is Latin-1, and '²' is a digit to isdigit() but not to int().
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 __all__ = ["HIGH_WATER", "Event", "EventStream", "Stream", "Subscription"]

@@ -360,6 +360,9 @@ def test_the_test_client_runs_streams_subscriptions_and_timers() -> None:
     response = client.get("/events", headers={"Last-Event-ID": "0"})
     assert response.headers["content-type"] == "text/event-stream"
     assert "event: said\ndata: before\n" in response.text
+    # A Latin-1 byte that str.isdigit() takes for a digit ('²'): no id, not a 500.
+    odd = client.send_raw(b"GET /events HTTP/1.1\r\nHost: localhost\r\nLast-Event-ID: \xb2\r\n\r\n")
+    assert odd.status == 200 and odd.headers["content-type"] == "text/event-stream"
     assert events.subscribers == 0  # the test client does not hold it open
     assert client.run_timers() == 0
     assert client.run_timers(advance=61) == 1

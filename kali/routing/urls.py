@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -134,8 +135,11 @@ def query_string(extra: Mapping[str, Any]) -> str:
 
 
 def _text(value: Any) -> str:
+    # As the binder parses a query value back: a bool as true/false, an Enum by its value.
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
     return str(value)
 
 

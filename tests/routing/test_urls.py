@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from kali import Request
 from kali.app import App
 from kali.resource import Resource
 from kali.routing import BuildError
+from kali.testing import TestClient
 
 app = App()
 
@@ -88,6 +90,31 @@ def test_url_for_extra_parameters_make_the_query() -> None:
         "/item/3?q=a+b&tags=x&tags=y"
     )
     assert app.url_for(item, id=3, full=True) == "/item/3?full=true"
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Size(enum.IntEnum):
+    SMALL = 1
+    LARGE = 2
+
+
+def test_an_enum_query_value_is_written_as_the_handler_reads_it_back() -> None:
+    shop = App()
+    seen: list[tuple[Color, Size]] = []
+
+    @shop.get("/list")
+    def listing(request: Request, color: Color = Color.RED, size: Size = Size.SMALL) -> str:
+        seen.append((color, size))
+        return ""
+
+    url = shop.url_for(listing, color=Color.BLUE, size=Size.LARGE)
+    assert url == "/list?color=blue&size=2"
+    assert TestClient(shop).get(url).status == 200
+    assert seen == [(Color.BLUE, Size.LARGE)]
 
 
 def test_url_for_chooses_the_route_by_parameters() -> None:
