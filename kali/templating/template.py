@@ -42,8 +42,9 @@ class Template:
             [`TemplateFolder`][kali.templating.TemplateFolder], any object with `get_source(name)`,
             or a mapping of names
             to template texts. `None` (the default) makes those tags a compile error.
-        formatters: the registry that `{value:name}` looks names up in; by default `num`,
-            `cents`, `upper` and `lower`.
+        formatters: the registry that `{value:name}` looks names up in: `num`, `cents`,
+            `upper` and `lower`, and the formatters of a mapping given (a
+            [`Formatters`][kali.templating.Formatters] is used as it is).
         strict: when true (the default) rendering a name that was not passed raises
             [`UndefinedError`][kali.templating.UndefinedError]; when false such a name renders as
             empty, is false in
@@ -67,9 +68,12 @@ class Template:
         self.text = text
         self.name = name
         self.strict = strict
-        self.formatters: Mapping[str, Formatter] = (
-            _DEFAULT_FORMATTERS if formatters is None else formatters
-        )
+        # A plain mapping adds to the built-in formatters, as for a TemplateFolder.
+        if formatters is None:
+            formatters = _DEFAULT_FORMATTERS
+        elif not isinstance(formatters, Formatters):
+            formatters = Formatters(formatters)
+        self.formatters: Mapping[str, Formatter] = formatters
         if loader is not None and not hasattr(loader, "get_source"):
             loader = MappingLoader(loader)
         self._loader: Loader | None = loader

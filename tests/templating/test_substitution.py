@@ -195,6 +195,13 @@ def test_user_registered_formatter() -> None:
     assert Template("{n:stars}", formatters=formatters).render_str(n=3) == "***"
 
 
+def test_a_plain_mapping_of_formatters_adds_to_the_built_in_ones() -> None:
+    # As for a TemplateFolder: the mapping is registered beside num, cents, upper, lower.
+    shout = {"shout": lambda value: f"{value}!"}
+    template = Template("{n:num} {w:shout}", formatters=shout)
+    assert template.render_str(n=1000, w="hi") == "1,000 hi!"
+
+
 def test_format_spec() -> None:
     assert render("{p:.2f}", p=3.14159) == "3.14"
     assert render("{p:.2f}", p=3) == "3.00"
