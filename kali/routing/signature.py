@@ -305,7 +305,9 @@ def analyse(
         return None, positional, _plain_caller(handler, names, positional)
     form = any(method in FORM_METHODS for method in methods)
     specs = tuple(query)
-    binder = _make_binder(specs, var_keyword, form)
+    # **kwargs takes the other query keys, never the path's names or the request's.
+    reserved = frozenset(names) | {params[0].name}
+    binder = _make_binder(specs, var_keyword, form, reserved)
     if var_keyword or any(spec.many for spec in specs):
         return binder, positional, _bound_caller(handler, names, binder, positional)
     return binder, positional, _generated_caller(handler, names, specs, form, positional)
@@ -420,8 +422,10 @@ def _not_a_request(annotation: Any) -> bool:
     return isinstance(annotation, type) and not issubclass(Request, annotation)
 
 
-def _make_binder(specs: tuple[_QueryParam, ...], var_keyword: bool, form: bool) -> Binder:
-    named = frozenset(spec.name for spec in specs)
+def _make_binder(
+    specs: tuple[_QueryParam, ...], var_keyword: bool, form: bool, reserved: frozenset[str]
+) -> Binder:
+    named = frozenset(spec.name for spec in specs) | reserved
     # The common parameters (one value each) as plain tuples: the per-request loop
     # unpacks them rather than reading attributes.
     singles = tuple(

@@ -118,6 +118,11 @@ def keywords(request: Request, id: int, **rest: str) -> str:
     return repr((id, sorted(rest.items())))
 
 
+@app.get("/kw-named/<int:id>")
+def keywords_by_name(request: Request, *, id: int, **rest: str) -> str:
+    return repr((id, sorted(rest.items())))
+
+
 @app.get("/query-and-path/<int:id>")
 def query_and_path(request: Request, id: int, verbose: bool = False) -> str:
     return repr((id, verbose))
@@ -387,6 +392,9 @@ def test_query_required_present() -> None:
 
 def test_var_keyword_receives_other_query_arguments() -> None:
     assert client.get("/kw/3?a=1&b=2&a=9").text == repr((3, [("a", "1"), ("b", "2")]))
+    # **rest never takes the path's names or the request's: the path wins, no 500.
+    assert client.get("/kw/3?id=5&request=1&c=x").text == repr((3, [("c", "x")]))
+    assert client.get("/kw-named/4?id=5&request=1").text == repr((4, []))
 
 
 def test_query_with_path_parameters() -> None:
