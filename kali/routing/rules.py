@@ -17,7 +17,7 @@ segments, and `url_for` encodes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -197,11 +197,6 @@ def parse_pattern(
     return tuple(segments)
 
 
-def param_names(segments: Iterable[Segment]) -> list[str]:
-    """The parameter names of a parsed pattern, left to right."""
-    return [p.name for seg in segments for p in seg if isinstance(p, Param)]
-
-
 def check_methods(methods: tuple[str, ...], pattern: str, handler: object) -> tuple[str, ...]:
     """Refuse an empty list or a malformed method name."""
     if not methods:
@@ -230,6 +225,5 @@ __all__ = [
     "Route",
     "Segment",
     "check_methods",
-    "param_names",
     "parse_pattern",
 ]

@@ -22,9 +22,12 @@ __all__ = ["BLOCK_KEYWORDS", "Token", "tokenize"]
 
 BLOCK_KEYWORDS = ("for", "if", "elif", "else", "end", "block", "extends", "include")
 """Words that open a block tag when followed by a space (`else` and `end` stand alone)."""
+_ALONE = ("else", "end")
 
 _START = re.compile(r"\{\{|\}\}|\{(?=[A-Za-z_#]|\.[A-Za-z_])")
-_BLOCK = re.compile(r"(?:for|if|elif|block|extends|include)\s|(?:else|end)\s*\Z")
+_BLOCK = re.compile(
+    rf"(?:{'|'.join(w for w in BLOCK_KEYWORDS if w not in _ALONE)})\s|(?:{'|'.join(_ALONE)})\s*\Z"
+)
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
