@@ -41,7 +41,7 @@ from typing import Any, TypeVar, overload
 
 from typing_extensions import Unpack
 
-from .errors import ConfigurationError, HTTPError
+from .errors import ConfigurationError, HTTPError, caller_location
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import error_page, exception_page, report_exception, to_response
 from .protocol import RequestHead
@@ -159,7 +159,10 @@ class App:
         with gc_paused():
             for entry in routes:
                 if not isinstance(entry, (Route, Mount)):
-                    raise RouteError(f"a route table holds Route and Mount entries, not {entry!r}")
+                    raise RouteError(
+                        f"a route table holds Route and Mount entries, not {entry!r} "
+                        f"({caller_location()}): write Route(path, handler) or Mount(path, app)"
+                    )
                 self.router.add(entry)
 
     def resource(
@@ -243,7 +246,8 @@ class App:
         self._check_open("add a middleware", middleware)
         if not callable(middleware):
             raise ConfigurationError(
-                f"app.use() takes a function from handler to handler, not {middleware!r}"
+                f"app.use() takes a function from handler to handler, not {middleware!r} "
+                f"({caller_location()})"
             )
         self._middleware.append(middleware)
         return middleware
@@ -271,7 +275,9 @@ class App:
         def register(handler: ErrorHandlerT) -> ErrorHandlerT:
             self._check_open("add an error handler", handler)
             if not callable(handler):
-                raise ConfigurationError(f"app.error({key!r}) needs a function, not {handler!r}")
+                raise ConfigurationError(
+                    f"app.error({key!r}) needs a function, not {handler!r} ({caller_location()})"
+                )
             if isinstance(key, int) and not isinstance(key, bool):
                 if not 400 <= key <= 599:
                     raise ConfigurationError(

@@ -39,6 +39,7 @@ carries on.
 from __future__ import annotations
 
 import os
+import sys
 from http import HTTPStatus
 
 
@@ -121,4 +122,22 @@ def source_location(filename: str, line: int) -> str:
     return f"{filename}:{line}"
 
 
-__all__ = ["ConfigurationError", "HTTPError", "ProtocolError", "reason_phrase", "source_location"]
+_PACKAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+
+
+def caller_location() -> str:
+    """`"books.py:12"`: the first frame outside kali, where the developer's code called it."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    return source_location(frame.f_code.co_filename, frame.f_lineno)
+
+
+__all__ = [
+    "ConfigurationError",
+    "HTTPError",
+    "ProtocolError",
+    "caller_location",
+    "reason_phrase",
+    "source_location",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -301,3 +302,22 @@ def test_a_resource_defined_in_a_function_is_named_after_its_class() -> None:
         return app
 
     assert make().url_for("Task.get", id=3) == "/task/3"
+
+
+def test_setup_mistakes_name_the_line_that_made_them() -> None:
+    app = kali.App()
+
+    def called_at(raised: pytest.ExceptionInfo[Exception]) -> str:
+        """Where the test made the call that raised, as the message shows it."""
+        entry = raised.traceback[0]  # this test's frame
+        return f"{os.path.relpath(entry.path)}:{entry.lineno + 1}"
+
+    with pytest.raises(kali.ConfigurationError) as used:
+        app.use(42)  # type: ignore[arg-type]
+    assert str(used.value).endswith(f"not 42 ({called_at(used)})")
+    with pytest.raises(kali.RouteError) as table:
+        app.add_routes(["/"])  # type: ignore[list-item]
+    assert f"({called_at(table)}): write Route(path, handler)" in str(table.value)
+    with pytest.raises(kali.ConfigurationError) as page:
+        app.error(404)("x")  # type: ignore[type-var]
+    assert str(page.value).endswith(f"needs a function, not 'x' ({called_at(page)})")

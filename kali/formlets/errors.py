@@ -14,11 +14,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from types import FrameType
-
-from ..errors import ConfigurationError, source_location
+from ..errors import ConfigurationError, caller_location
 
 __all__ = [
     "FormDefinitionError",
@@ -28,8 +24,6 @@ __all__ = [
     "caller",
     "definition_error",
 ]
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Invalid(Exception):
@@ -66,13 +60,8 @@ def a_type(value: object) -> str:
 
 
 def caller() -> str:
-    """`"file.py:12"`: the first frame outside `kali.formlets`, where a field is declared."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(frame.f_code.co_filename) == _HERE:
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return source_location(frame.f_code.co_filename, frame.f_lineno)
+    """`"file.py:12"`: the first frame outside kali, where a field is declared."""
+    return caller_location()
 
 
 def definition_error(problem: str, *, where: str, fix: str = "") -> FormDefinitionError:
