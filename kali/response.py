@@ -179,10 +179,13 @@ class ResponseHeaders(list[tuple[str, str]]):
 class Response:
     """A status, header fields and a body.
 
-    `body` may be a `str` (sent as UTF-8), `bytes`, an iolist, or a
-    [`FileBody`][kali.response.FileBody]. Without a Content-Type header, the body is served as
-    `text/html; charset=utf-8`. `shut_down=True` asks the server to stop
-    once this response has been sent.
+    `body` may be a `str` (sent as UTF-8), `bytes`, an iolist, a
+    [`FileBody`][kali.response.FileBody], or a body sent step by step: a
+    [`Stream`][kali.live.Stream] (an [`EventStream`][kali.live.EventStream]
+    subscription, say) or any iterator of iolists, which is wrapped in one (see
+    `docs/live.md`). Without a Content-Type header, the body is served as
+    `text/html; charset=utf-8`. `shut_down=True` asks the server to stop once this
+    response has been sent.
     """
 
     __slots__ = ("body", "headers", "shut_down", "status")
