@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json as _json
-import mimetypes
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,6 +10,7 @@ from email.utils import formatdate
 from typing import IO, TYPE_CHECKING, Any, Self, SupportsIndex, TypeAlias, Union, overload
 from urllib.parse import quote
 
+from .content_types import content_type as guess_content_type
 from .errors import reason_phrase
 from .templating.markup import escape
 from .typing import HeadersArg, IoItem, IoList
@@ -316,7 +316,9 @@ class Response:
         content_type: str | None = None,
         download_name: str | None = None,
     ) -> Response:
-        """Send a file with `sendfile`; the type is guessed from its name.
+        """Send a file with `sendfile`; the type is guessed from its name, as
+        [`StaticFiles`][kali.staticfiles.StaticFiles] does
+        ([`content_type`][kali.content_types.content_type]).
 
         Raises `FileNotFoundError`/`IsADirectoryError` as `open` does.
         `download_name` makes the browser save it rather than show it.
@@ -330,10 +332,7 @@ class Response:
             file.close()
             raise
         if content_type is None:
-            guessed, encoding = mimetypes.guess_type(os.fspath(path))
-            content_type = guessed if guessed and not encoding else "application/octet-stream"
-            if content_type.startswith("text/") or content_type in _UTF8_TYPES:
-                content_type += "; charset=utf-8"
+            content_type = guess_content_type(os.fspath(path))
         response = cls(FileBody(file, stat.st_size), content_type=content_type)
         response.add_header("Last-Modified", formatdate(stat.st_mtime, usegmt=True))
         if download_name is not None:
@@ -345,8 +344,6 @@ class Response:
     def __repr__(self) -> str:
         return f"<Response {self.status}>"
 
-
-_UTF8_TYPES = frozenset({"application/javascript", "application/json", "image/svg+xml"})
 
 __all__ = [
     "HTML",

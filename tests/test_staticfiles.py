@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import kali
 from kali.errors import ConfigurationError
-from kali.staticfiles import StaticFiles, content_type
+from kali.staticfiles import StaticFiles
 from kali.testing import TestClient, TestResponse
 from tests.conftest import ServerFactory
 
@@ -77,31 +77,6 @@ def test_serves_files_with_types(client: TestClient) -> None:
     assert response.headers["accept-ranges"] == "bytes"
     assert client.get("/a%20b.txt").text == "spaced"
     assert client.get("/").text == "<h1>home</h1>"
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("site.css", "text/css; charset=utf-8"),
-        ("page.html", "text/html; charset=utf-8"),
-        ("notes.txt", "text/plain; charset=utf-8"),
-        ("app.js", "text/javascript; charset=utf-8"),
-        ("module.mjs", "text/javascript; charset=utf-8"),
-        ("data.json", "application/json; charset=utf-8"),
-        ("icon.svg", "image/svg+xml; charset=utf-8"),
-        ("photo.png", "image/png"),
-        ("photo.webp", "image/webp"),
-        ("font.woff2", "font/woff2"),
-        ("code.wasm", "application/wasm"),
-        ("report.pdf", "application/pdf"),
-        ("table.csv.gz", "application/gzip"),
-        ("archive.tar.gz", "application/gzip"),
-        ("blob", "application/octet-stream"),
-        ("thing.unknown-extension", "application/octet-stream"),
-    ],
-)
-def test_content_types(name: str, expected: str) -> None:
-    assert content_type(name) == expected
 
 
 @pytest.mark.parametrize(
