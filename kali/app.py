@@ -559,4 +559,4 @@ def _redirect(request: Request, raw_path: str) -> Response:
     return Response.redirect(location, status)
 
 
-__all__ = ["METHOD_FIELD", "App", "ErrorHandler", "normalize_path"]
+__all__ = ["METHOD_FIELD", "App", "ErrorHandler"]

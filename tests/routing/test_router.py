@@ -10,9 +10,10 @@ from typing import Literal
 import pytest
 
 from kali import Request, Response
-from kali.app import App, normalize_path
+from kali.app import App
 from kali.resource import Resource
 from kali.routing import Mount, Route
+from kali.routing.router import normalize_path
 from kali.testing import TestClient
 
 app = App()
