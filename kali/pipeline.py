@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import inspect
 import logging
 import traceback
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
+from types import FunctionType, MethodType
 from typing import Final
 
 from ._wire import HeaderBlock, Prepared, frame, frame_plain
@@ -131,7 +133,7 @@ class Pipeline:
             `{}` sends none. Defaults to [`SECURITY_HEADERS`][kali.pipeline.SECURITY_HEADERS].
     """
 
-    __slots__ = ("debug", "defaults", "guard", "handler", "launch_token")
+    __slots__ = ("_call", "_handler", "debug", "defaults", "guard", "launch_token")
 
     def __init__(
         self,
@@ -150,6 +152,16 @@ class Pipeline:
         """With a token, only a browser that opened the launch URL (which carries it) is served; see
         [`check_token`][kali.pipeline.Pipeline.check_token].
         """
+
+    @property
+    def handler(self) -> Handler:
+        """What is called for each request; it may be replaced."""
+        return self._handler
+
+    @handler.setter
+    def handler(self, handler: Handler) -> None:
+        self._handler = handler
+        self._call = _direct(handler)
 
     def refuse(
         self,
@@ -228,13 +240,16 @@ class Pipeline:
         once the stream is finished: its steps may still read the request).
         """
         try:
-            value = self.handler(request)
+            value = self._call(request)
             response = value if type(value) is Response else to_response(value)
         except HTTPError as exc:
             response = error_page(exc)
         except Exception as exc:
             response = self._crashed(request, exc)
-        _close_after(request, response)
+        if type(response.body) is bytes:  # PERF: the usual body, never a stream: no call to check
+            request.close()
+        else:
+            _close_after(request, response)
         return response
 
     def serve(self, request: Request, keep_alive: bool) -> tuple[Prepared, bool]:
@@ -245,7 +260,7 @@ class Pipeline:
         logged and replaced by a 500.
         """
         try:
-            value = self.handler(request)
+            value = self._call(request)
             kind = type(value)
             if (kind is bytes or kind is str) and request.method != "HEAD":
                 body: bytes = value if kind is bytes else value.encode()  # type: ignore[assignment, union-attr]
@@ -307,6 +322,16 @@ def _cookie_token(header: str, token: str) -> bool:
         if name == TOKEN_PARAM and hmac.compare_digest(value.encode(), token.encode()):
             return True
     return False
+
+
+def _direct(handler: Handler) -> Handler:
+    # PERF: calling an object whose class defines __call__ in Python (an App) goes
+    # through the type's slot wrapper; its bound __call__ method is called directly.
+    # Anything else (a function, a bound method) is best called as it is.
+    method = inspect.getattr_static(type(handler), "__call__", None)
+    if not isinstance(method, FunctionType):
+        return handler
+    return MethodType(method, handler)
 
 
 def _close_after(request: Request, response: Response) -> None:

@@ -140,24 +140,25 @@ class WSGIAdapter:
             else:
                 response = pipeline.respond(request)
         body = response.body
-        if type(body) is bytes:  # PERF: the usual body, with nothing to flatten
-            chunks, file, source, length = [body], None, None, len(body)
-        elif isinstance(body, Stream):
+        status = response.status
+        if type(body) is bytes:  # PERF: the usual body, with nothing to flatten: sent at once
             start_response(
-                status_text(response.status), wsgi_headers(response, -1, pipeline.defaults)
+                status_text(status), wsgi_headers(response, len(body), pipeline.defaults)
             )
-            if method == "HEAD" or not has_body(response.status):
+            return [body] if method != "HEAD" and has_body(status) else []
+        if isinstance(body, Stream):
+            start_response(status_text(status), wsgi_headers(response, -1, pipeline.defaults))
+            if method == "HEAD" or not has_body(status):
                 body.close()
                 return []
             return _steps(body)
-        else:
-            try:
-                chunks, file, source, length = body_parts(body)
-            except Exception:
-                log.exception("Bad response body for %s %s", method, environ.get("PATH_INFO"))
-                response = Response.status_page(500)
-                chunks, file, source, length = body_parts(response.body)
-        status = response.status
+        try:
+            chunks, file, source, length = body_parts(body)
+        except Exception:
+            log.exception("Bad response body for %s %s", method, environ.get("PATH_INFO"))
+            response = Response.status_page(500)
+            status = 500
+            chunks, file, source, length = body_parts(response.body)
         start_response(status_text(status), wsgi_headers(response, length, pipeline.defaults))
         if method == "HEAD" or not has_body(status):
             if file is not None:
