@@ -97,6 +97,16 @@ def exception_page(exc: BaseException) -> Response:
     return Response(body, 500, content_type=HTML)
 
 
+def fallback_page(request: Request, exc: Exception, debug: bool) -> Response:
+    """kali's own answer to an exception from a handler: the page of an
+    [`HTTPError`][kali.HTTPError], else a 500 (with the traceback when `debug`),
+    the exception logged by [`report_exception`][kali.pipeline.report_exception]."""
+    if isinstance(exc, HTTPError):
+        return error_page(exc)
+    report_exception(request, exc)
+    return exception_page(exc) if debug else Response.status_page(500)
+
+
 def report_exception(request: Request, exc: BaseException) -> None:
     """Log an exception a handler did not expect, with its traceback.
 
@@ -242,10 +252,8 @@ class Pipeline:
         try:
             value = self._call(request)
             response = value if type(value) is Response else to_response(value)
-        except HTTPError as exc:
-            response = error_page(exc)
         except Exception as exc:
-            response = self._crashed(request, exc)
+            response = fallback_page(request, exc, self.debug)
         if type(response.body) is bytes:  # PERF: the usual body, never a stream: no call to check
             request.close()
         else:
@@ -271,10 +279,8 @@ class Pipeline:
                     defaults=self.defaults,
                 ), False
             response = to_response(value)
-        except HTTPError as exc:
-            response = error_page(exc)
         except Exception as exc:
-            response = self._crashed(request, exc)
+            response = fallback_page(request, exc, self.debug)
         _close_after(request, response)
         method = request.method
         try:
@@ -306,10 +312,6 @@ class Pipeline:
             keep_alive=False,
             defaults=self.defaults,
         )
-
-    def _crashed(self, request: Request, exc: BaseException) -> Response:
-        report_exception(request, exc)
-        return exception_page(exc) if self.debug else Response.status_page(500)
 
 
 TOKEN_PARAM: Final = "kali_token"
@@ -349,6 +351,7 @@ __all__ = [
     "capture_exceptions",
     "error_page",
     "exception_page",
+    "fallback_page",
     "report_exception",
     "to_response",
 ]

@@ -34,9 +34,8 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from ..errors import HTTPError
 from ..live import EventStream, Stream, Subscription
-from ..pipeline import error_page, exception_page, report_exception, to_response
+from ..pipeline import fallback_page, to_response
 from ..request import Request
 from ..response import FileBody, Response
 from ..scheduler import Scheduler, Timer
@@ -216,11 +215,8 @@ class Lifeline:
                 return own
         try:
             response = to_response(self.handler(request))
-        except HTTPError as exc:
-            response = error_page(exc)
         except Exception as exc:
-            report_exception(request, exc)
-            response = exception_page(exc) if self.debug else Response.status_page(500)
+            response = fallback_page(request, exc, self.debug)
         if self.inject and _is_page(response):
             self._add_tag(response)
         return response
