@@ -104,6 +104,18 @@ def build_app(*, big: bool = False) -> kali.App:
     ) -> kali.Response:
         return kali.Response.json({"q": q, "page": page % 100, "n": len(tags or ())})
 
+    @app.get("/kw/<int:id>")
+    def keywords(request: kali.Request, id: int, **rest: str) -> kali.Response:
+        # **rest takes any other query key: never the path's `id`, nor `request`.
+        return kali.Response.json({"id": id % 1000, "rest": sorted(rest)})
+
+    events = kali.EventStream()
+    events.publish("hello", "before")
+
+    @app.get("/events")
+    def event_stream(request: kali.Request) -> kali.Response:
+        return events.subscribe(request)  # reads Last-Event-ID
+
     @app.post("/form")
     def form(request: kali.Request, name: str = "", age: int = 0) -> kali.Response:
         return kali.Response.json({"name": name, "age": age % 100, "fields": len(request.form)})

@@ -51,6 +51,7 @@ known = st.sampled_from(
     [
         *spaced("static hello.txt index.html int dir search form upload json contact count"),
         *spaced("cookie echo-cookies bump big own-frame-policy x 4301 -1 1e5 007 0x10"),
+        "kw",
         *spaced("%D9%A3 %EF%BC%91"),
         "",
         "9" * 4301,
@@ -63,7 +64,9 @@ query_values = st.one_of(
     st.sampled_from(["", "1", "-3", "x", "true", "no", "1e308", "nan", "9" * 4301, "%", "%FF"]),
     st.lists(st.one_of(plain, odd_escapes), max_size=3).map("".join),
 )
-query_keys = st.sampled_from(["q", "page", "exact", "tags", "ratio", "name", "age", "x", "_csrf"])
+query_keys = st.sampled_from(
+    ["q", "page", "exact", "tags", "ratio", "name", "age", "x", "_csrf", "id", "request"]
+)
 queries = st.lists(st.tuples(query_keys, query_values), max_size=4).map(
     lambda pairs: "&".join(f"{k}={v}" for k, v in pairs)
 )
@@ -299,11 +302,30 @@ def test_odd_targets(method: str, path: str, query: str, headers: list[tuple[str
     check(raw_request(method, target, "localhost", headers), target)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 10**6), queries)
+def test_a_keywords_handler_takes_any_query(number: int, query: str) -> None:
+    # **rest gets every other key, whatever it is called (`id`, `request`...).
+    check(raw_request("GET", f"/kw/{number}?{query}", "localhost", []), "/kw")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(field_text, st.sampled_from(["7", "\xb2", "\xb9\xb3", "-1", "9" * 30, " 1 ", "0x1"]))
+)
+def test_any_last_event_id_resumes_or_starts_over(last_id: str) -> None:
+    # Through the pipeline only: over a socket the event stream stays open.
+    raw = raw_request("GET", "/events", "localhost", [("Last-Event-ID", last_id)])
+    response = CLIENT.send_raw(raw)
+    assert response.status == 200, (raw, response.status, response.body[:300])
+    assert response.headers["content-type"] == "text/event-stream"
+
+
 # -- everything at once, in-process and over the wire -------------------------------------
 
 ROUTES = [
     *spaced("/ /count /int/{} /dir/ /{}/ /search /contact /cookie /echo-cookies /bump /form"),
-    *spaced("/own-frame-policy /upload /json"),
+    *spaced("/own-frame-policy /upload /json /kw/{}"),
     *STATIC,
 ]
 
