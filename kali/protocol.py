@@ -231,6 +231,23 @@ def split_target(method: str, target: str) -> tuple[str, str]:
 # one at a time (ties: bare LF, bare CR, 414, 431).
 
 
+def _check_transfer_coding(codings: list[str], http11: bool, content_length: int | None) -> None:
+    """Refuse a Transfer-Encoding other than `chunked` alone, on HTTP/1.1, without a
+    Content-Length (RFC 9112 6.1: anything else is a smuggling risk or unsupported)."""
+    if not http11:
+        raise ProtocolError(400, "Transfer-Encoding is not allowed in HTTP/1.0")
+    if content_length is not None:
+        raise ProtocolError(400, "Both Content-Length and Transfer-Encoding")
+    if codings[-1] != "chunked":
+        raise ProtocolError(400, "chunked must be the final transfer coding")
+    if len(codings) > 1:
+        if "chunked" in codings[:-1]:
+            raise ProtocolError(400, "chunked applied more than once")
+        if "" in codings:
+            raise ProtocolError(400, "Empty transfer coding")
+        raise ProtocolError(501, "Unsupported transfer coding")
+
+
 def _first_violation(
     data: bytes, complete: bool, line_limit: int | None, size_limit: int, what: str
 ) -> ProtocolError | None:
@@ -466,18 +483,7 @@ class RequestParser:
 
         chunked = False
         if transfer_encoding is not None:
-            if not http11:
-                raise ProtocolError(400, "Transfer-Encoding is not allowed in HTTP/1.0")
-            if content_length is not None:
-                raise ProtocolError(400, "Both Content-Length and Transfer-Encoding")
-            if transfer_encoding[-1] != "chunked":
-                raise ProtocolError(400, "chunked must be the final transfer coding")
-            if len(transfer_encoding) > 1:
-                if "chunked" in transfer_encoding[:-1]:
-                    raise ProtocolError(400, "chunked applied more than once")
-                if "" in transfer_encoding:
-                    raise ProtocolError(400, "Empty transfer coding")
-                raise ProtocolError(501, "Unsupported transfer coding")
+            _check_transfer_coding(transfer_encoding, http11, content_length)
             chunked = True
 
         expect_continue = False
