@@ -159,6 +159,18 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m kali` and the `kali` script."""
+    args = _parser().parse_args(argv)
+    if args.command == "ship":
+        return _ship(args)
+    if args.reload:
+        from .desktop.reload import supervise
+
+        return supervise(args.app.partition(":")[0], _child_args(args), args.host, args.port)
+    return _run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line: `kali run module:app [options]` and `kali ship script.py`."""
     parser = _Parser(prog="kali", description="Serve a kali app on localhost.")
     parser.add_argument("--version", action="version", version=f"kali {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -215,25 +227,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ship.add_argument(
         "--dist", type=Path, default=Path("dist"), help="where to put it (default dist/)"
     )
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.command == "ship":
-        from .desktop.ship import ship as build
 
-        program = build(
-            args.script,
-            name=args.name,
-            data=args.data,
-            windowed=args.windowed,
-            onedir=args.onedir,
-            dist=args.dist,
-        )
-        print(f"kali: built {program}", flush=True)
-        return 0
-    if args.reload:
-        from .desktop.reload import supervise
+def _ship(args: argparse.Namespace) -> int:
+    from .desktop.ship import ship as build
 
-        return supervise(args.app.partition(":")[0], _child_args(args), args.host, args.port)
+    program = build(
+        args.script,
+        name=args.name,
+        data=args.data,
+        windowed=args.windowed,
+        onedir=args.onedir,
+        dist=args.dist,
+    )
+    print(f"kali: built {program}", flush=True)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     handler = load_handler(args.app, factory=True if args.factory else None)
     settings: ServerSettings = {
