@@ -300,7 +300,6 @@ def analyse(
     positional = tuple(p.name for p in leading) == names and all(
         p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
     )
-    names = tuple(names)
     if not query and not var_keyword:
         return None, positional, _plain_caller(handler, names, positional)
     form = any(method in FORM_METHODS for method in methods)
