@@ -268,6 +268,11 @@ def test_integer_bounds_and_size() -> None:
     assert message(named(Integer(maximum=9)), "10") == "Enter 9 or less."
     assert clean(named(Integer(minimum=0, maximum=150)), "150") == 150
     assert message(named(Integer()), "9" * 5000) == "Enter a smaller number."
+    # What SQLite's INTEGER holds, so the value can always be saved.
+    assert clean(named(Integer()), str(2**63 - 1)) == 2**63 - 1
+    assert clean(named(Integer()), str(-(2**63))) == -(2**63)
+    assert message(named(Integer()), str(2**63)) == "Enter a smaller number."
+    assert message(named(Integer()), str(-(2**63) - 1)) == "Enter a smaller number."
     assert clean(named(Integer(required=False))) is None
     assert message(named(Integer())) == "Fill in this field."
 
@@ -1172,7 +1177,7 @@ FIELDS_AND_VALUES: list[tuple[formlets.Field[Any], st.SearchStrategy[Any]]] = [
     (Text(required=False, strip=False), _printable),
     (Text(required=False), _printable.map(str.strip)),
     (Memo(required=False, strip=False), _memo_text.map(lambda t: t.replace("\r", ""))),
-    (Integer(required=False), st.none() | st.integers(-(10**30), 10**30)),
+    (Integer(required=False), st.none() | st.integers(-(2**63), 2**63 - 1)),
     (
         Decimal(required=False),
         st.none()

@@ -607,3 +607,32 @@ def test_the_guard_checks_after_each_step_of_a_streamed_body(tmp_path: Path) -> 
     assert [n for (n,) in other.execute("SELECT n FROM t ORDER BY n")] == [0, 1, 2, 3, 4]
     other.close()
     db.close()
+
+
+def test_an_id_from_the_url_always_fits_an_sqlite_query(path: Path) -> None:
+    # The examples' pattern: an id from the path or the query straight into a query. An
+    # id beyond SQLite's INTEGER was an OverflowError from sqlite3, a 500.
+    db = sqlite.connect(path)  # the fixture's table task (id INTEGER PRIMARY KEY, title)
+    db.execute("INSERT INTO task VALUES (?, 'last')", (2**63 - 1,))
+    db.commit()
+    app = kali.App()
+
+    @app.get("/tasks/<int:id>")
+    def task(request: kali.Request, id: int) -> str:
+        row = db.execute("SELECT title FROM task WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            raise kali.HTTPError(404, f"There is no task {id}")
+        return str(row["title"])
+
+    @app.get("/tasks")
+    def tasks(request: kali.Request, after: int = 0) -> str:
+        rows = db.execute("SELECT id FROM task WHERE id > ?", (after,)).fetchall()
+        return str(len(rows))
+
+    client = TestClient(app)
+    assert client.get(f"/tasks/{2**63 - 1}").text == "last"
+    assert client.get(f"/tasks/{2**63}").status == 404
+    assert client.get("/tasks/99999999999999999999999").status == 404
+    assert client.get("/tasks", query={"after": str(-(2**63))}).text == "1"
+    assert client.get("/tasks", query={"after": str(2**63)}).status == 400
+    db.close()

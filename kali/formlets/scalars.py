@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar, Unpack, overload
 
 from ..forms import UploadFile
+from ..routing.converters import INT_MAX
 from ..templating import Rendered
 from .errors import Invalid, a_type
 from .field import MISSING, AttrValue, BoundField, Field, FieldOptions
@@ -150,7 +151,10 @@ class Integer(_Bounded[_V]):
             raise Invalid(self.message("invalid"))
         if len(text) > _MAX_DIGITS:
             raise Invalid(self.message("too_long"))
-        return int(text)  # type: ignore[return-value]
+        value = int(text)
+        if not -INT_MAX - 1 <= value <= INT_MAX:  # what SQLite's INTEGER holds
+            raise Invalid(self.message("too_long"))
+        return value  # type: ignore[return-value]
 
     def coerce(self, value: object) -> _V:
         if isinstance(value, bool):

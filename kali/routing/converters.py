@@ -21,13 +21,12 @@ Write your own by subclassing [`Converter`][kali.routing.Converter] with the out
 from __future__ import annotations
 
 import re
-import sys
 import typing
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -37,7 +36,11 @@ GREEDY_WEIGHT = 1000
 """
 # Python refuses to convert longer digit strings to int (a guard against slow
 # conversions); such a segment is simply not a number here, so the route does not match.
-_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+INT_MAX: Final = 2**63 - 1
+"""The largest `<int:...>` path value and typed `int` parameter: SQLite's largest INTEGER,
+so an id from a URL can always be looked up (a bigger one is a 404 or a 400, never an
+`OverflowError` from sqlite3)."""
+_INT_MAX_TEXT: Final = str(INT_MAX)  # 19 digits: for 19-digit text, str order is number order
 
 
 class Converter(Generic[T]):
@@ -91,23 +94,33 @@ class StringConverter(Converter[str]):
         return value
 
 
+def _fits(digits: str) -> bool:
+    """Whether ASCII `digits` (no sign) are at most INT_MAX, compared as text."""
+    size = len(digits)
+    return size < len(_INT_MAX_TEXT) or (size == len(_INT_MAX_TEXT) and digits <= _INT_MAX_TEXT)
+
+
 class IntConverter(Converter[int]):
-    """`<int:name>`: ASCII digits (`0`-`9`, no sign), as an `int`."""
+    """`<int:name>`: ASCII digits (`0`-`9`, no sign), as an `int` up to
+    [`INT_MAX`][kali.routing.converters.INT_MAX] (a bigger number does not match)."""
 
     regex = r"[0-9]+"
     weight = 10
     _convert_checks = True
-    _inline_check = f"{{0}}.isdigit() and {{0}}.isascii() and len({{0}}) <= {_MAX_DIGITS}"
+    _inline_check = (
+        f"{{0}}.isdigit() and {{0}}.isascii() and (len({{0}}) < {len(_INT_MAX_TEXT)} or "
+        f"(len({{0}}) == {len(_INT_MAX_TEXT)} and {{0}} <= {_INT_MAX_TEXT!r}))"
+    )
     _inline_convert = "int({0})"
 
     def convert(self, value: str) -> int:
-        if not (value.isdigit() and value.isascii()) or len(value) > _MAX_DIGITS:
+        if not (value.isdigit() and value.isascii()) or not _fits(value):
             raise ValueError("not a number")
         return int(value)
 
     def to_url(self, value: int) -> str:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError("needs a non-negative int")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT_MAX:
+            raise ValueError(f"needs an int from 0 to {INT_MAX}")
         return str(value)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import HTTPError
 from ..request import Request
 from . import problems
-from .converters import Converter, output_type
+from .converters import INT_MAX, Converter, output_type
 from .endpoint import Binder
 from .errors import SignatureMismatchError, route_error
 
@@ -44,10 +44,14 @@ _FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def _parse_int(text: str) -> int:
-    # Strict: int() alone would take " 7", "1_000" and Unicode digits.
+    # Strict: int() alone would take " 7", "1_000" and Unicode digits. Within SQLite's
+    # INTEGER, so that a value from the query can always go into a query of the database.
     if not (text.isascii() and text.isdigit()) and _INT.fullmatch(text) is None:
         raise ValueError
-    return int(text)
+    value = int(text) if len(text) <= 20 else INT_MAX + 1
+    if not -INT_MAX - 1 <= value <= INT_MAX:
+        raise ValueError
+    return value
 
 
 def _parse_float(text: str) -> float:

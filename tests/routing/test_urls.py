@@ -13,6 +13,7 @@ from kali import Request
 from kali.app import App
 from kali.resource import Resource
 from kali.routing import BuildError
+from kali.routing.converters import INT_MAX
 from kali.testing import TestClient
 
 app = App()
@@ -177,9 +178,15 @@ text = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1).filter(
 )
 
 
-@given(st.integers(min_value=0), text)
+@given(st.integers(min_value=0, max_value=INT_MAX), text)
 def test_round_trip_int_and_str(number: int, slug: str) -> None:
     round_trip(item_slug, id=number, slug=slug)
+
+
+@pytest.mark.parametrize("number", [INT_MAX + 1, 10**30, -1])
+def test_an_int_beyond_what_the_route_matches_is_not_built(number: int) -> None:
+    with pytest.raises(BuildError, match=f"from 0 to {INT_MAX}"):
+        app.url_for(item, id=number)
 
 
 @given(st.floats(min_value=0, allow_nan=False, allow_infinity=False))

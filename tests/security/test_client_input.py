@@ -111,9 +111,11 @@ def test_out_of_range_dates_on_static_files_are_not_a_500(
         ("9" * 4301, {404}),
         ("-" + "7" * 4301, {404}),
         ("1" * 10000, {404, 414}),  # 414: beyond kali's 8 KiB request line
-        ("9" * 4300, {200}),  # Python's own limit is 4300 digits
+        ("9" * 4300, {404}),  # Python's own limit is 4300 digits; SQLite's 19
+        (str(2**63), {404}),  # one more than SQLite's largest INTEGER
+        (str(2**63 - 1), {200}),
     ],
-    ids=["4301-digits", "negative-4301-digits", "10000-digits", "4300-digits"],
+    ids=["4301-digits", "negative-4301-digits", "10000-digits", "4300-digits", "2**63", "int64"],
 )
 def test_huge_integer_in_the_path(target: Target, digits: str, statuses: set[int]) -> None:
     assert get(target.port, f"/int/{digits}").status in statuses
@@ -121,6 +123,8 @@ def test_huge_integer_in_the_path(target: Target, digits: str, statuses: set[int
 
 def test_huge_integer_in_the_query_is_a_400(target: Target) -> None:
     assert get(target.port, "/search?page=" + "9" * 4301).status == 400
+    assert get(target.port, f"/search?page={2**63}").status == 400  # beyond SQLite's INTEGER
+    assert get(target.port, f"/search?page=-{2**63}").status == 200  # its smallest
 
 
 @pytest.mark.parametrize("count", [3, 10])
