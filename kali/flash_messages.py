@@ -89,12 +89,13 @@ class Message:
 class _Flashes:
     """The messages of one request: read from its cookie on first use."""
 
-    __slots__ = ("changed", "queue", "request")
+    __slots__ = ("changed", "queue", "request", "shown")
 
     def __init__(self, request: Request) -> None:
         self.request = request
         self.queue: list[Message] | None = None
         self.changed = False
+        self.shown = False  # messages were read for this page
 
     def load(self) -> list[Message]:
         queue = self.queue
@@ -111,6 +112,10 @@ class _Flashes:
             response.set_cookie(COOKIE, _encode(queue))
         elif COOKIE in self.request.cookies:
             response.set_cookie(COOKIE, "", max_age=0)
+        if self.shown and response.headers.get("Cache-Control") is None:
+            # A page with one-time messages is not kept: Back and Forward then ask
+            # for the page again rather than show the messages a second time.
+            response.headers.add("Cache-Control", "no-store")
 
 
 def _box(request: Request) -> _Flashes:
@@ -171,6 +176,7 @@ def messages(request: Request) -> list[Message]:
     if queue:
         queue.clear()
         box.changed = True
+        box.shown = True
     return found
 
 
@@ -179,8 +185,10 @@ def middleware(handler: Handler) -> Handler:
 
     It sets (or clears) the flash cookie on the response of a request that called
     [`flash`][kali.flash_messages.flash] or [`messages`][kali.flash_messages.messages],
-    turning the handler's value into a [`Response`][kali.Response] for that; the
-    response of any other request is passed on untouched. An exception passes through
+    turning the handler's value into a [`Response`][kali.Response] for that; a page that
+    showed messages gets `Cache-Control: no-store` (unless it set its own), so the
+    browser's Back and Forward do not show them again. The response of any other request
+    is passed on untouched. An exception passes through
     and the cookie stays as it was.
     """
 

@@ -90,6 +90,24 @@ def test_post_redirect_get_shows_the_message_once() -> None:
     assert set_cookie(reload) is None  # no cookie, nothing to clear
 
 
+def test_a_page_that_showed_messages_is_not_kept_for_back_and_forward() -> None:
+    app = make_app()
+
+    @app.get("/cached")
+    def cached(request: kali.Request) -> kali.Response:
+        response = kali.Response(PAGE(messages=flash_messages.messages(request)))
+        response.headers.add("Cache-Control", "private, max-age=5")  # its own choice stays
+        return response
+
+    client = TestClient(app)
+    client.post("/save")
+    assert client.get("/").headers.get("cache-control") == "no-store"
+    assert client.get("/").headers.get("cache-control") is None  # no messages: cacheable
+    assert client.get("/plain").headers.get("cache-control") is None
+    client.post("/save")
+    assert client.get("/cached").headers.get("cache-control") == "private, max-age=5"
+
+
 def test_messages_keep_their_order_and_category_and_are_escaped() -> None:
     client = TestClient(make_app())
     client.post("/many")
@@ -365,6 +383,13 @@ def test_flash_in_a_browser(live_server: ServerFactory, tmp_path: Path, chromium
             page.wait_for_selector(".flash-success")
             assert page.text_content(".flash-success") == "Added Grace."
             assert page.url == url  # after the redirect
+            page.goto(url + "elsewhere")  # another page (a 404), then Back
+            page.go_back()
+            page.wait_for_selector("text=Grace")
+            assert page.query_selector(".flash") is None  # asked again, not kept: shown once
+            page.go_forward()
+            page.go_back()
+            assert page.query_selector(".flash") is None
             page.reload()
             assert page.query_selector(".flash") is None
             assert page.text_content("ul:not(.flash-messages) li") == "Grace"
