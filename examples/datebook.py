@@ -50,6 +50,7 @@ from pathlib import Path
 
 import kali
 from kali import flash_messages, formlets, sqlite
+from kali.response import local_path
 from kali.staticfiles import StaticFiles
 from kali.templating import Rendered
 
@@ -576,9 +577,11 @@ class TaskPage(RecordPage):
             book.db.execute("UPDATE task SET done = NOT done WHERE id = ?", (id,))
         book.changed(TASKS)
         kali.flash(request, f"{'Not done' if task['done'] else 'Done'}: “{task['title']}”.")
-        # Back to the list the button was on: a path of this site, never another site.
-        local = back.startswith("/") and not back.startswith("//")
-        return kali.Response.redirect(back if local else book.app.url_for("tasks"))
+        # Back to the list the button was on: a path of this site, never another site
+        # (local_path defuses `//evil.example` and `/\evil.example`, which browsers
+        # read as another host).
+        target = local_path(back) if back.startswith("/") else book.app.url_for("tasks")
+        return kali.Response.redirect(target)
 
 
 def make_app(

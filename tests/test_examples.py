@@ -290,8 +290,10 @@ def test_datebook_tasks_are_ticked_and_go_back_only_to_this_site() -> None:
     assert "task priority-1" in client.get("/").text  # on the Today page
     assert client.post("/tasks/1/done?back=/").headers["location"] == "/"
     assert "Done: “Write”." in client.get("/tasks").text
-    elsewhere = client.post("/tasks/1/done?back=//evil.example/")
-    assert elsewhere.headers["location"] == "/tasks"
+    for back in ("//evil.example/", "/%5Cevil.example/", "/\\evil.example/"):
+        location = client.post("/tasks/1/done", query={"back": back}).headers["location"]
+        assert location.startswith("/") and location[1] not in "/\\", location  # this site
+    assert client.post("/tasks/1/done?back=https://evil.example/").headers["location"] == "/tasks"
     assert client.post("/tasks/9/done").status == 404
 
 
