@@ -23,6 +23,8 @@ from kali.desktop import user_data_dir
 from kali.staticfiles import StaticFiles
 
 HERE = Path(__file__).resolve().parent
+MAX_LENGTH = 1000
+"""The longest note, in characters."""
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,32 @@ def make_app(database: str = ":memory:") -> kali.App:
     app = kali.App()
     app.mount("/static", StaticFiles(HERE / "static"))
 
-    @app.get("/")
-    def index(request: kali.Request) -> kali.IoList:
+    def notes_page(text: str = "", error: str = "") -> kali.IoList:
         rows = db.execute("SELECT id, text FROM note ORDER BY id DESC").fetchall()
         notes = [Note(id, text, app.url_for(delete, id=id)) for id, text in rows]
         return pages("notes")(
-            notes=notes, add_url=app.url_for(add), quit_url=app.url_for(quit_program)
+            notes=notes,
+            add_url=app.url_for(add),
+            quit_url=app.url_for(quit_program),
+            text=text,
+            error=error,
+            max_length=MAX_LENGTH,
         )
+
+    @app.get("/")
+    def index(request: kali.Request) -> kali.IoList:
+        return notes_page()
 
     @app.post("/")
     def add(request: kali.Request) -> kali.Response:
-        text = request.form.get("text", "").strip()
-        if not text:
-            raise kali.HTTPError(400, "A note needs some text")
-        db.execute("INSERT INTO note (text) VALUES (?)", (text,))
+        text = request.form.get("text", "")
+        # What the browser's own checks let through comes back with a message, kept.
+        if not text.strip():
+            return kali.Response(notes_page(text, "A note needs some text."), 422)
+        if len(text) > MAX_LENGTH:
+            problem = f"A note holds at most {MAX_LENGTH} characters."
+            return kali.Response(notes_page(text, problem), 422)
+        db.execute("INSERT INTO note (text) VALUES (?)", (text.strip(),))
         db.commit()
         return kali.Response.redirect(app.url_for(index))
 

@@ -45,7 +45,12 @@ def test_demo_notes_round_trip() -> None:
     page = client.get("/").text
     assert "first &lt;note&gt;" in page
     assert 'action="/note/1/delete"' in page
-    assert client.post("/", data={"text": "  "}).status == 400
+    blank = client.post("/", data={"text": "   "})  # what the browser's `required` lets by
+    assert blank.status == 422 and "A note needs some text." in blank.text
+    assert 'value="   "' in blank.text and 'id="add"' in blank.text  # the page, input kept
+    long = client.post("/", data={"text": "x" * 1001})
+    assert long.status == 422 and "at most 1000 characters" in long.text
+    assert "x" * 1001 in long.text
     assert client.get("/static/style.css").status == 200
     assert client.post("/note/1/delete").status == 303
     assert "No notes yet" in client.get("/").text
