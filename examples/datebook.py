@@ -735,7 +735,10 @@ def make_app(
                     form.add_error("file", str(exc))
                     return None
                 number = book.add_import(upload.filename, rows)
-                kali.flash(request, f"Read {len(rows)} rows from {upload.filename}.")
+                count = len(rows)
+                kali.flash(
+                    request, f"Read {count} row{'' if count == 1 else 's'} from {upload.filename}."
+                )
                 return app.url_for("importing.get", id=number)
 
             return formlets.submit(

@@ -193,7 +193,8 @@ def make_app(database: str | os.PathLike[str] = DATABASE, *, guard: bool = True)
     def moved(request: kali.Request, form: Move) -> str:
         kali.flash(
             request,
-            f"Moved {form.coins.value} coins from {form.source.value.label} "
+            f"Moved {form.coins.value} coin{'' if form.coins.value == 1 else 's'} from "
+            f"{form.source.value.label} "
             f"to {form.target.value.label}.",
             "success",
         )
