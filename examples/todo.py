@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
+import json
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -70,6 +72,15 @@ class EditTask(formlets.Form):
     due = formlets.Date(required=False, help="Leave it empty for no date.")
     done = formlets.Boolean()
     notes = formlets.Memo(required=False, max_length=2000, rows=4)
+    seen = formlets.Hidden()  # the task as the page showed it: see `fingerprint`
+
+
+def fingerprint(row: sqlite3.Row) -> str:
+    """A short digest of a task's values. The edit page carries the one it was drawn from;
+    a save from a page drawn before another window's save is refused rather than let it
+    silently undo that save."""
+    values = json.dumps([row["title"], row["due"], row["done"], row["notes"]])
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -159,12 +170,23 @@ def make_app(database: str | os.PathLike[str] = DATABASE) -> kali.App:
         """One task: `GET` and `POST` on /tasks/3, and the actions /tasks/3/done, /delete."""
 
         def get(self, request: kali.Request, id: int) -> kali.IoList:
-            return self.page(request, id, EditTask.from_record(find(id)))
+            row = find(id)
+            return self.page(request, id, EditTask.from_record({**row, "seen": fingerprint(row)}))
 
         def post(self, request: kali.Request, id: int) -> kali.Response:
             find(id)  # a 404 if it was deleted meanwhile
 
-            def save(form: EditTask) -> str:
+            def save(form: EditTask) -> str | kali.Response:
+                now = fingerprint(find(id))
+                if form.seen.value != now:  # saved from another window since this page
+                    again = EditTask({**request.form, "seen": now})  # saving it again wins
+                    again.add_error(
+                        formlets.FORM_ERROR,
+                        "This task was changed in another window after this page was opened. "
+                        "Your version is below: save it again to keep it, or open the task "
+                        "again to see the other one.",
+                    )
+                    return kali.Response(self.page(request, id, again), 409)
                 with sqlite.transaction(db):
                     db.execute(
                         "UPDATE task SET title = :title, due = :due, done = :done, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -185,6 +186,34 @@ def test_guard_example_without_the_guard_shows_the_mistake(tmp_path: Path) -> No
 # -- the to-do list ---------------------------------------------------------------------------
 
 
+def seen(page: str) -> str:
+    """The hidden `seen` value of an edit page (what the task was when it was drawn)."""
+    found = re.search(r'name="seen" value="([^"]*)"|value="([^"]*)"[^>]*name="seen"', page)
+    assert found is not None, "no seen field on the page"
+    return found[1] or found[2]
+
+
+def test_todo_two_windows_editing_one_task_do_not_lose_a_save() -> None:
+    from todo import make_app
+
+    client = TestClient(make_app(":memory:"))
+    client.post("/", data={"title": "Plan", "_csrf": csrf_token()})
+    window_a = seen(client.get("/tasks/1").text)
+    window_b = seen(client.get("/tasks/1").text)  # the same task, opened twice
+    base = {"title": "Plan", "_csrf": csrf_token()}
+    first = client.post("/tasks/1", data={**base, "notes": "From A.", "seen": window_a})
+    assert first.status == 303
+    late = client.post("/tasks/1", data={**base, "due": "2030-01-01", "seen": window_b})
+    assert late.status == 409
+    assert "changed in another window" in late.text
+    assert 'value="2030-01-01"' in late.text  # B's input is kept...
+    edit = client.get("/tasks/1").text
+    assert "From A." in edit  # ...and A's save is not undone
+    again = client.post("/tasks/1", data={**base, "due": "2030-01-01", "seen": seen(late.text)})
+    assert again.status == 303  # saving B's version again, knowingly, wins
+    assert "Tue 1 Jan 2030" in client.get("/").text
+
+
 def test_todo_round_trip() -> None:
     from todo import make_app
 
@@ -201,6 +230,7 @@ def test_todo_round_trip() -> None:
     edit = client.get("/tasks/1").text
     assert 'value="Buy &lt;tea&gt;"' in edit and 'action="/tasks/1/delete"' in edit
     form = {"title": "Buy tea", "due": "2020-02-30", "notes": "Green.", "_csrf": csrf_token()}
+    form["seen"] = seen(edit)
     refused = client.post("/tasks/1", data=form)
     assert refused.status == 422 and 'value="2020-02-30"' in refused.text  # the input kept
     assert "Green." in refused.text
