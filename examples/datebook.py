@@ -119,6 +119,13 @@ class ContactForm(formlets.Form):
     birthday = formlets.Date(required=False)
     notes = formlets.Memo(required=False, max_length=2000, rows=3)
 
+    def check(self, values: Mapping[str, object]) -> Mapping[str, str] | None:
+        # Today's date, not a fixed maximum: the check runs when the form is sent.
+        birthday = self.birthday.value
+        if birthday is not None and birthday > datetime.date.today():
+            return {"birthday": "A birthday is a day that has come already."}
+        return None
+
 
 class ImportedContact(ContactForm):
     """A row of an imported file: the contact form's checks, without the CSRF token (the

@@ -274,6 +274,9 @@ def test_datebook_contacts_round_trip() -> None:
     taken = client.post("/contacts/new", data=contact("ada LOVELACE", phone="123"))
     assert taken.status == 422 and "Another contact has that name." in taken.text
     assert 'value="123"' in taken.text
+    future = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    unborn = client.post("/contacts/new", data=contact("Cy", birthday=future))
+    assert unborn.status == 422 and "A birthday is a day that has come already." in unborn.text
     # Edited, searched, deleted.
     edit = client.get("/contacts/1").text
     assert 'value="ada@example.com"' in edit and 'href="/contacts/1/delete"' in edit
