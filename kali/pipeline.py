@@ -254,10 +254,7 @@ class Pipeline:
             response = value if type(value) is Response else to_response(value)
         except Exception as exc:
             response = fallback_page(request, exc, self.debug)
-        if type(response.body) is bytes:  # PERF: the usual body, never a stream: no call to check
-            request.close()
-        else:
-            _close_after(request, response)
+        _close_after(request, response)
         return response
 
     def serve(self, request: Request, keep_alive: bool) -> tuple[Prepared, bool]:

@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-from ..errors import ConfigurationError, caller_location
+from ..errors import ConfigurationError
 
 __all__ = [
     "FormDefinitionError",
     "Invalid",
     "RecordError",
     "a_type",
-    "caller",
     "definition_error",
 ]
 
@@ -57,11 +56,6 @@ def a_type(value: object) -> str:
     """`"an int"`, `"a str"`: the type of `value` with its article, for messages."""
     name = type(value).__name__
     return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
-
-
-def caller() -> str:
-    """`"file.py:12"`: the first frame outside kali, where a field is declared."""
-    return caller_location()
 
 
 def definition_error(problem: str, *, where: str, fix: str = "") -> FormDefinitionError:

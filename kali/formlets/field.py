@@ -25,9 +25,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeAlias, TypedDict, TypeVar, cast, overload
 
+from ..errors import caller_location
 from ..forms import UploadFile
 from ..templating import Rendered, escape
-from .errors import Invalid, a_type, caller, definition_error
+from .errors import Invalid, a_type, definition_error
 
 __all__ = [
     "MISSING",
@@ -151,7 +152,7 @@ class Field(Generic[_V]):
         messages: Mapping[str, str] | None = None,
         default: object = MISSING,
     ) -> None:
-        self.where = caller()
+        self.where = caller_location()  # where the field is declared
         self.name = ""
         self.required = required
         self._label = label
@@ -189,7 +190,7 @@ class Field(Generic[_V]):
         # Subclasses check their own options before calling Field.__init__, so the name and
         # the place may not be set yet.
         name = self.__dict__.get("name")
-        place = self.__dict__.get("where") or caller()
+        place = self.__dict__.get("where") or caller_location()
         where = f"{name} ({place})" if name else place
         return definition_error(f"{type(self).__name__}: {problem}", where=where, fix=fix)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeVar, Unpack, overload
 
 from ..forms import UploadFile
-from ..routing.converters import INT_MAX
+from ..routing.converters import INT_MAX, INT_MIN
 from ..templating import Rendered
 from .errors import Invalid, a_type
 from .field import MISSING, AttrValue, BoundField, Field, FieldOptions
@@ -152,7 +152,7 @@ class Integer(_Bounded[_V]):
         if len(text) > _MAX_DIGITS:
             raise Invalid(self.message("too_long"))
         value = int(text)
-        if not -INT_MAX - 1 <= value <= INT_MAX:  # what SQLite's INTEGER holds
+        if not INT_MIN <= value <= INT_MAX:  # what SQLite's INTEGER holds
             raise Invalid(self.message("too_long"))
         return value  # type: ignore[return-value]
 

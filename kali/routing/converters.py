@@ -40,6 +40,8 @@ INT_MAX: Final = 2**63 - 1
 """The largest `<int:...>` path value and typed `int` parameter: SQLite's largest INTEGER,
 so an id from a URL can always be looked up (a bigger one is a 404 or a 400, never an
 `OverflowError` from sqlite3)."""
+INT_MIN: Final = -(2**63)
+"""The smallest typed `int` parameter: SQLite's smallest INTEGER."""
 _INT_MAX_TEXT: Final = str(INT_MAX)  # 19 digits: for 19-digit text, str order is number order
 
 
