@@ -14,9 +14,12 @@ reads `request.form["title"]` answers a form without that field with a 400, not 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, ClassVar, TypeVar, overload
 
 from .errors import HTTPError
+
+if TYPE_CHECKING:
+    from .protocol import HeaderFields
 
 _T = TypeVar("_T")
 _SCAN_LIMIT = 8
@@ -146,6 +149,32 @@ class Headers(MultiDict):
         return values[0] if values else default
 
 
+class FieldHeaders(Headers):
+    """The header fields of a parsed head, looked up in its text as they are asked for.
+
+    `get("user-agent")` is one string search; the list of fields is split out
+    only if the handler iterates them (see [`HeaderFields`][kali.protocol.HeaderFields]).
+    """
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: HeaderFields) -> None:
+        self._items = []  # unused: _pairs() reads the fields
+        self._index_cache = None
+        self._fields = fields
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        return self._fields.pairs()
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+    def get(self, key: str, /, default: object = None) -> object:
+        value = self._fields.get(key)
+        return default if value is None else value
+
+
 # "user-agent" -> "HTTP_USER_AGENT", for the names looked up so far.
 _environ_keys: dict[str, str] = {}
 
@@ -201,4 +230,4 @@ class EnvironHeaders(Headers):
         return str(value)
 
 
-__all__ = ["EnvironHeaders", "Headers", "MissingKey", "MultiDict", "QueryParams"]
+__all__ = ["EnvironHeaders", "FieldHeaders", "Headers", "MissingKey", "MultiDict", "QueryParams"]

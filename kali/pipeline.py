@@ -31,7 +31,7 @@ from ._wire import HeaderBlock, Prepared, frame, frame_plain
 from .errors import HTTPError
 from .live import Stream
 from .protection import SAFE_METHODS, Guard
-from .protocol import RequestHead
+from .protocol import HeaderFields, RequestHead
 from .request import Request
 from .response import HTML, Response, ResponseHeaders, local_path
 from .templating.markup import escape
@@ -196,13 +196,9 @@ class Pipeline:
                 return None  # PERF: the usual request, decided without a call
             why = self.guard.refuse(method, head.host)
         else:
-            origin = site = None
-            for name, value in head.headers:
-                if name == "origin":
-                    origin = value
-                elif name == "sec-fetch-site":
-                    site = value
-            why = self.guard.refuse(method, head.host, origin, site)
+            why = self.guard.refuse(
+                method, head.host, _field(head, "origin"), _field(head, "sec-fetch-site")
+            )
         if why is not None:
             return Response.status_page(403, why)
         if self.launch_token is not None:
@@ -321,6 +317,14 @@ def _cookie_token(header: str, token: str) -> bool:
         if name == TOKEN_PARAM and hmac.compare_digest(value.encode(), token.encode()):
             return True
     return False
+
+
+def _field(head: RequestHead, name: str) -> str | None:
+    # The first value of a field (a parsed head finds it without splitting the list).
+    fields = head.headers
+    if type(fields) is HeaderFields:
+        return fields.get(name)
+    return next((value for key, value in fields if key == name), None)
 
 
 def _direct(handler: Handler) -> Handler:

@@ -35,16 +35,19 @@ included) are the same: limits and bare CR/LF are checked while a head is
 still arriving, and the error reported is the one that became certain first
 in the byte stream (see `_first_violation`).
 
-The hot path (a whole head in one feed) costs two regex calls: one for the
-request line and one `findall` for every field line. Only when those fail
-does `_head_error` work out which rule was broken.
+The hot path (a whole head in one feed) validates with two regex calls, one for
+the request line and one for every field line at once, and finds the few fields
+that matter to framing in the lower-cased head; the field list itself is split
+out only if something asks for it (see [`HeaderFields`][kali.protocol.HeaderFields]).
+Only when validation fails does `_head_error` work out which rule was broken.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple, NoReturn
+from typing import Final, NamedTuple, NoReturn, overload
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
@@ -80,6 +83,87 @@ class Limits:
 DEFAULT_LIMITS: Final = Limits()
 
 
+class HeaderFields(Sequence[tuple[str, str]]):
+    """The header fields of a parsed head: `(name, value)` pairs, names lower-cased,
+    values decoded as Latin-1 without surrounding whitespace.
+
+    A view over the head's validated text. [`get`][kali.protocol.HeaderFields.get]
+    finds one field with a string search; the pairs are split out only when the
+    fields are iterated or indexed (most requests read few of their fields).
+    It compares equal to a list of the same pairs.
+    """
+
+    __slots__ = ("_lower", "_pairs", "_start", "_text")
+
+    def __init__(self, text: str, lower: str, start: int) -> None:
+        # `text[start:]` is zero or more field lines, each preceded by CRLF and
+        # already validated; `lower` is `text.lower()` (the same length: Latin-1).
+        self._text = text
+        self._lower = lower
+        self._start = start
+        self._pairs: list[tuple[str, str]] | None = None
+
+    def get(self, name: str) -> str | None:
+        """The first value of the field `name` (any case), or `None`."""
+        key = _search_keys.get(name)
+        if key is None:
+            if _TOKEN_NAME.fullmatch(name) is None:
+                return None  # no field has that name: it is not a token
+            key = "\r\n" + name.lower() + ":"
+            if len(_search_keys) < 512:
+                _search_keys[name] = key
+        at = self._lower.find(key, self._start)
+        if at < 0:
+            return None
+        start = at + len(key)
+        end = self._text.find("\r\n", start)
+        return self._text[start : end if end >= 0 else None].strip(" \t")
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every field as a `(name, value)` pair, in order (the list is kept: do not change it)."""
+        pairs = self._pairs
+        if pairs is None:
+            block = self._text[self._start + 2 :]
+            pairs = self._pairs = (
+                [
+                    (name.lower(), value.strip(" \t"))
+                    for name, _, value in (line.partition(":") for line in block.split("\r\n"))
+                ]
+                if block
+                else []
+            )
+        return pairs
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
+        return self.pairs()[index]
+
+    def __len__(self) -> int:
+        return len(self.pairs())
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.pairs())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HeaderFields):
+            return self.pairs() == other.pairs()
+        if isinstance(other, list):
+            return self.pairs() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"HeaderFields({self.pairs()!r})"
+
+
+# "User-Agent" -> "\r\nuser-agent:", the search key of each field name asked for so far.
+_search_keys: dict[str, str] = {}
+
+
 class RequestHead(NamedTuple):
     """The request line and header fields of one request."""
 
@@ -94,8 +178,9 @@ class RequestHead(NamedTuple):
     """The part of the target after `?` (empty if none)."""
     http_version: str
     """`"1.1"` or `"1.0"`."""
-    headers: list[tuple[str, str]]
-    """Header fields with lower-cased names, values decoded as Latin-1."""
+    headers: Sequence[tuple[str, str]]
+    """Header fields with lower-cased names, values decoded as Latin-1
+    (a [`HeaderFields`][kali.protocol.HeaderFields] when parsed)."""
     keep_alive: bool
     """Whether the connection stays open after this request."""
     expect_continue: bool
@@ -103,7 +188,7 @@ class RequestHead(NamedTuple):
     content_length: int | None
     """The declared body length; `None` for a chunked body."""
     host: str | None
-    """The Host header (validated), or `None` for an HTTP/1.0 request without one."""
+    """The Host header (validated, lower-cased), or `None` for an HTTP/1.0 request without one."""
 
 
 class Data(NamedTuple):
@@ -127,9 +212,14 @@ _REQUEST_LINE = re.compile(rf"({_TOKEN}) ([\x21-\x7e]++) HTTP/([0-9])\.([0-9])")
 # No control character but tab, and so no CR or LF, anywhere.
 _FIELD_LINE = rf"({_TOKEN}):[ \t]*+([\t\x20-\x7e\x80-\xff]*+)"
 _FIELD = re.compile(_FIELD_LINE)
-# Every field line of a head, each preceded by its CRLF. A malformed line is
-# skipped by findall, which the caller notices by counting CRLFs.
-_FIELDS = re.compile(rf"\r\n{_FIELD_LINE}(?=\r\n|\Z)")
+# Every field line of a head, each preceded by its CRLF: the whole block at once.
+_FIELD_BLOCK = re.compile(rf"(?:\r\n{_TOKEN}:[\t\x20-\x7e\x80-\xff]*+)*+")
+_TOKEN_NAME = re.compile(_TOKEN)
+# The fields that affect framing or the connection, found in a validated,
+# lower-cased head (where CRLF only ever starts a field line).
+_FRAMING_FIELD = re.compile(
+    r"\r\n(host|connection|content-length|transfer-encoding|expect):([^\r]*+)"
+)
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*+(?:;[\t\x20-\x7e\x80-\xff]*+)?")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -143,9 +233,6 @@ _HOST = re.compile(
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _BARE_CR = re.compile(rb"\r[^\n]")
 _MAX_CHUNK_LINE = 4096
-
-# The header fields that affect framing or the connection, looked at by _parse_head.
-_FRAMING: Final = frozenset(("host", "connection", "content-length", "transfer-encoding", "expect"))
 
 
 class _State:
@@ -430,46 +517,45 @@ class RequestParser:
         if line_end > limits.max_request_line or len(text) > limits.max_head_size:
             self._head_error(text)
         match = _REQUEST_LINE.fullmatch(text, 0, line_end)
-        fields = _FIELDS.findall(text, line_end)
-        if match is None or len(fields) != text.count("\r\n", line_end):
+        if match is None or _FIELD_BLOCK.fullmatch(text, line_end) is None:
             # Something is malformed: find out what, slowly.
             self._head_error(text)
         method, target, major, minor = match.groups()
         if major != "1":
             raise ProtocolError(505, "HTTP version not supported")
         http11 = minor != "0"
-        if len(fields) > limits.max_header_count:
+        # A field line is at least 4 characters ("\r\nX:"): count only if there may be too many.
+        max_count = limits.max_header_count
+        if len(text) - line_end > 4 * max_count and text.count("\r\n", line_end) > max_count:
             raise ProtocolError(431, "Too many header fields")
 
-        headers = [(name.lower(), value.rstrip(" \t")) for name, value in fields]
+        lower = text.lower()
         content_length: int | None = None
         transfer_encoding: list[str] | None = None
         connection: list[str] | None = None
         expect: str | None = None
         host: str | None = None
-        for name, value in headers:
-            if name not in _FRAMING:
-                continue
+        for name, value in _FRAMING_FIELD.findall(lower, line_end):
+            value = value.strip(" \t")
             if name == "host":
                 if host is not None:
                     raise ProtocolError(400, "More than one Host header")
                 host = value
             elif name == "connection":
-                value = value.lower()
                 tokens = [t.strip(" \t") for t in value.split(",")] if "," in value else [value]
                 connection = tokens if connection is None else connection + tokens
             elif name == "content-length":
                 content_length = self._content_length(value, content_length)
             elif name == "transfer-encoding":
-                codings = [t.strip(" \t").lower() for t in value.split(",")]
+                codings = [t.strip(" \t") for t in value.split(",")]
                 if transfer_encoding is None:
                     transfer_encoding = codings
                 else:
                     transfer_encoding += codings
-            elif name == "expect":
+            else:  # expect
                 if expect is not None:
                     raise ProtocolError(400, "Repeated Expect header")
-                expect = value.lower()
+                expect = value
 
         if host is None:
             if http11:
@@ -518,7 +604,7 @@ class RequestParser:
                 raw_path,
                 query_string,
                 "1.1" if http11 else "1.0",
-                headers,
+                HeaderFields(text, lower, line_end),
                 keep_alive,
                 expect_continue,
                 content_length,
@@ -672,6 +758,7 @@ __all__ = [
     "Data",
     "EndOfMessage",
     "Event",
+    "HeaderFields",
     "Limits",
     "ProtocolError",
     "RequestHead",

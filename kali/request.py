@@ -17,8 +17,8 @@ from urllib.parse import unquote
 from .body import BodyBuffer
 from .errors import HTTPError, ProtocolError
 from .forms import FormData, parse_form, parse_pairs
-from .multidict import Headers, MultiDict, QueryParams
-from .protocol import RequestHead, decode_path, split_target
+from .multidict import FieldHeaders, Headers, MultiDict, QueryParams
+from .protocol import HeaderFields, RequestHead, decode_path, split_target
 
 _NO_QUERY = QueryParams([])
 
@@ -179,7 +179,10 @@ class Request:
         """Header fields; names are case-insensitive, repeats are kept."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers(self.head[6])
+            fields = self.head[6]
+            headers = self._headers = (
+                FieldHeaders(fields) if type(fields) is HeaderFields else Headers(fields)
+            )
         return headers
 
     @property

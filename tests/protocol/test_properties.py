@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kali.protocol import DEFAULT_LIMITS, Data, EndOfMessage, Limits, RequestHead
+from kali.protocol import DEFAULT_LIMITS, Data, EndOfMessage, HeaderFields, Limits, RequestHead
 
 from .corpus import (
     Generated,
@@ -195,3 +195,24 @@ def test_one_call_takes_every_whole_get(request: Generated) -> None:
         assert kind == "declined"  # a body follows: fed event by event
     else:
         assert kind == "events" and found == parse(data).events
+
+
+@SETTINGS
+@given(valid_requests(), st.data())
+def test_field_lookup_agrees_with_the_field_list(request: Generated, data: st.DataObject) -> None:
+    # HeaderFields.get searches the head's text; the list splits it. Same answers.
+    head = parse(request.data).events[0]
+    assert isinstance(head, RequestHead)
+    fields = head.headers
+    assert isinstance(fields, HeaderFields)
+    pairs = list(fields)
+    names = [name for name, _ in pairs]
+    asked = data.draw(
+        st.one_of(
+            st.sampled_from(names) if names else st.just("host"),
+            st.sampled_from(["Host", "CONTENT-LENGTH", "x-missing", "a:b", "", " host", "h\r\n"]),
+        )
+    )
+    expected = next((value for name, value in pairs if name == asked.lower()), None)
+    assert fields.get(asked) == expected
+    assert fields.get(asked.upper()) == expected
