@@ -212,8 +212,12 @@ _REQUEST_LINE = re.compile(rf"({_TOKEN}) ([\x21-\x7e]++) HTTP/([0-9])\.([0-9])")
 # No control character but tab, and so no CR or LF, anywhere.
 _FIELD_LINE = rf"({_TOKEN}):[ \t]*+([\t\x20-\x7e\x80-\xff]*+)"
 _FIELD = re.compile(_FIELD_LINE)
-# Every field line of a head, each preceded by its CRLF: the whole block at once.
-_FIELD_BLOCK = re.compile(rf"(?:\r\n{_TOKEN}:[\t\x20-\x7e\x80-\xff]*+)*+")
+# A whole HTTP/1.x head: the request line, then every field line at once, each
+# preceded by CRLF. (Another major version fails here; _head_error says 505.)
+_WHOLE_HEAD = re.compile(
+    rf"({_TOKEN}) ([\x21-\x7e]++) HTTP/1\.([0-9])"
+    rf"((?:\r\n{_TOKEN}:[\t\x20-\x7e\x80-\xff]*+)*+)"
+)
 _TOKEN_NAME = re.compile(_TOKEN)
 # The fields that affect framing or the connection, found in a validated,
 # lower-cased head (where CRLF only ever starts a field line).
@@ -316,6 +320,17 @@ def split_target(method: str, target: str) -> tuple[str, str]:
 # the bytes were split into feeds, the error raised is always the one that
 # became certain first in the byte stream, exactly as if the bytes had arrived
 # one at a time (ties: bare LF, bare CR, 414, 431).
+
+
+def _check_host(host: str) -> None:
+    """Refuse a malformed Host value; remember a good one (a server sees the same few)."""
+    if not _HOST.fullmatch(host):
+        raise ProtocolError(400, "Malformed Host header")
+    if len(_good_hosts) < 64:
+        _good_hosts.add(host)
+
+
+_good_hosts: set[str] = set()
 
 
 def _check_transfer_coding(codings: list[str], http11: bool, content_length: int | None) -> None:
@@ -472,7 +487,7 @@ class RequestParser:
         if head.content_length != 0:  # a body follows after all: the caller feeds it
             self._state = _HEAD
             return None
-        self._end_message()
+        self._state = _HEAD if head.keep_alive else _CLOSED  # its EndOfMessage, taken
         return head
 
     def _read_head(self) -> RequestHead | _NeedData:
@@ -511,31 +526,76 @@ class RequestParser:
 
     def _parse_head(self, text: str) -> RequestHead:
         limits = self._limits
-        line_end = text.find("\r\n")
-        if line_end < 0:
-            line_end = len(text)
-        if line_end > limits.max_request_line or len(text) > limits.max_head_size:
+        head = _WHOLE_HEAD.fullmatch(text) if len(text) <= limits.max_head_size else None
+        if head is None or head.start(4) > limits.max_request_line:
+            # Something is malformed or too large: find out what, slowly.
             self._head_error(text)
-        match = _REQUEST_LINE.fullmatch(text, 0, line_end)
-        if match is None or _FIELD_BLOCK.fullmatch(text, line_end) is None:
-            # Something is malformed: find out what, slowly.
-            self._head_error(text)
-        method, target, major, minor = match.groups()
-        if major != "1":
-            raise ProtocolError(505, "HTTP version not supported")
+        method, target, minor = head.group(1, 2, 3)
         http11 = minor != "0"
+        line_end = head.start(4)
         # A field line is at least 4 characters ("\r\nX:"): count only if there may be too many.
         max_count = limits.max_header_count
         if len(text) - line_end > 4 * max_count and text.count("\r\n", line_end) > max_count:
             raise ProtocolError(431, "Too many header fields")
 
         lower = text.lower()
+        framing = _FRAMING_FIELD.findall(lower, line_end)
+        if len(framing) == 1 and framing[0][0] == "host":  # PERF: the usual head
+            host: str | None = framing[0][1].strip(" \t")
+            if host not in _good_hosts:
+                _check_host(host)  # type: ignore[arg-type]
+            keep_alive = http11
+            expect_continue = False
+            content_length: int | None = 0
+        else:
+            host, keep_alive, expect_continue, content_length = self._framing(framing, http11)
+
+        if method == "CONNECT":
+            raise ProtocolError(501, "CONNECT is not supported")
+        if target[0] == "/" and "#" not in target:  # PERF: the usual origin-form target
+            raw_path, _, query_string = target.partition("?")
+        else:
+            raw_path, query_string = split_target(method, target)
+        path = decode_path(raw_path) if "%" in raw_path else raw_path
+
+        self._keep_alive = keep_alive
+        self._received = 0
+        if content_length is None:
+            self._state = _CHUNK_SIZE_LINE
+        else:
+            # With no body, the next event is EndOfMessage (remaining == 0).
+            self._state = _BODY
+            self._remaining = content_length
+        # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path).
+        return tuple.__new__(
+            RequestHead,
+            (
+                method,
+                target,
+                path,
+                raw_path,
+                query_string,
+                "1.1" if http11 else "1.0",
+                HeaderFields(text, lower, line_end),
+                keep_alive,
+                expect_continue,
+                content_length,
+                host,
+            ),
+        )
+
+    def _framing(
+        self, fields: list[tuple[str, str]], http11: bool
+    ) -> tuple[str | None, bool, bool, int | None]:
+        """Host, keep-alive, expect-continue and the body's length (`None`: chunked)
+        from the framing fields of a head, `(lower-cased name, value)` pairs, checked
+        in the order the errors are reported."""
         content_length: int | None = None
         transfer_encoding: list[str] | None = None
         connection: list[str] | None = None
         expect: str | None = None
         host: str | None = None
-        for name, value in _FRAMING_FIELD.findall(lower, line_end):
+        for name, value in fields:
             value = value.strip(" \t")
             if name == "host":
                 if host is not None:
@@ -556,61 +616,25 @@ class RequestParser:
                 if expect is not None:
                     raise ProtocolError(400, "Repeated Expect header")
                 expect = value
-
         if host is None:
             if http11:
                 raise ProtocolError(400, "HTTP/1.1 requires a Host header")
-        elif not _HOST.fullmatch(host):
-            raise ProtocolError(400, "Malformed Host header")
+        elif host not in _good_hosts:
+            _check_host(host)
         if connection is None:
             keep_alive = http11
         else:
             keep_alive = "close" not in connection and (http11 or "keep-alive" in connection)
-
-        chunked = False
         if transfer_encoding is not None:
             _check_transfer_coding(transfer_encoding, http11, content_length)
-            chunked = True
-
+        elif content_length is None:
+            content_length = 0
         expect_continue = False
         if expect is not None:
             if expect != "100-continue":
                 raise ProtocolError(417, "Unsupported expectation")
             expect_continue = http11
-
-        if method == "CONNECT":
-            raise ProtocolError(501, "CONNECT is not supported")
-        if target[0] == "/" and "#" not in target:  # PERF: the usual origin-form target
-            raw_path, _, query_string = target.partition("?")
-        else:
-            raw_path, query_string = split_target(method, target)
-        path = decode_path(raw_path) if "%" in raw_path else raw_path
-
-        self._keep_alive = keep_alive
-        self._received = 0
-        if chunked:
-            self._state = _CHUNK_SIZE_LINE
-        else:
-            # With no body, the next event is EndOfMessage (remaining == 0).
-            self._state = _BODY
-            self._remaining = content_length = content_length or 0
-        # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path).
-        return tuple.__new__(
-            RequestHead,
-            (
-                method,
-                target,
-                path,
-                raw_path,
-                query_string,
-                "1.1" if http11 else "1.0",
-                HeaderFields(text, lower, line_end),
-                keep_alive,
-                expect_continue,
-                content_length,
-                host,
-            ),
-        )
+        return host, keep_alive, expect_continue, content_length
 
     def _head_error(self, text: str) -> NoReturn:
         """Raise the error of a complete head that failed the fast path."""

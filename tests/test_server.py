@@ -37,8 +37,9 @@ def connect(server: Server) -> socket.socket:
 _readers: dict[int, object] = {}
 
 
-def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Read one response (framed by Content-Length) from a raw socket.
+def read_response(sock: socket.socket, head: bool = False) -> tuple[int, dict[str, str], bytes]:
+    """Read one response (framed by Content-Length; with `head`, an answer to HEAD,
+    without a body) from a raw socket.
 
     A buffered reader per socket keeps pipelined responses apart.
     """
@@ -54,7 +55,7 @@ def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     while (line := file.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode().rstrip("\r\n").partition(": ")
         headers[name.lower()] = value
-    body = file.read(int(headers.get("content-length", "0")))
+    body = b"" if head else file.read(int(headers.get("content-length", "0")))
     return status, headers, body
 
 
@@ -127,6 +128,23 @@ def test_pipelined_behind_a_large_response(live_server: ServerFactory) -> None:
         time.sleep(0.2)
         status, _, body = read_response(sock)
         assert status == 200 and body == b"x" * 4_000_000
+        assert read_response(sock)[2] == b"<p>GET /after</p>"
+
+
+def test_a_large_answer_to_a_lone_request_then_another_request(live_server: ServerFactory) -> None:
+    # A request that came alone is answered in one write when it fits; this one does
+    # not, so the rest goes out as the client reads, and the connection serves on.
+    server = live_server(echo)
+    with connect(server) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+        for path in ("/big", "/big"):
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            time.sleep(0.1)
+            status, _, body = read_response(sock)
+            assert status == 200 and body == b"x" * 4_000_000
+        sock.sendall(b"HEAD /big HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        assert read_response(sock, head=True)[1]["content-length"] == "4000000"
+        sock.sendall(b"GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert read_response(sock)[2] == b"<p>GET /after</p>"
 
 
