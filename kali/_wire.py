@@ -236,7 +236,7 @@ def frame_plain(
             date,
             f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
         )
-    head = b"".join((_PLAIN_START, str(len(body)).encode(), end[1]))
+    head = b"%b%d%b" % (_PLAIN_START, len(body), end[1])
     return Prepared(200, head, [body] if body else [], len(body), keep_alive)
 
 

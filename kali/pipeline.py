@@ -263,11 +263,11 @@ class Pipeline:
         try:
             value = self._call(request)
             kind = type(value)
-            if (kind is bytes or kind is str) and request.method != "HEAD":
+            if (kind is bytes or kind is str) and request.head.method != "HEAD":
                 body: bytes = value if kind is bytes else value.encode()  # type: ignore[assignment, union-attr]
                 return frame_plain(
                     body,
-                    http_version=request.http_version,
+                    http_version=request.head.http_version,
                     keep_alive=keep_alive,
                     defaults=self.defaults,
                 ), False

@@ -547,7 +547,8 @@ class Server:
             conn.phase = BODY  # the answer is still going out
             self._send_pieces(conn, pieces, sent)
             return
-        self._watch(conn, _READ)
+        if conn.events != _READ:
+            self._watch(conn, _READ)
 
     def _start_request(self, conn: Connection, head: RequestHead) -> bool:
         now = time.monotonic()
