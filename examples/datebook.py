@@ -28,7 +28,10 @@ guard, templates with a layout):
   `kali.EventStream`, and `static/live.js` (an `EventSource`) fetches the parts of the
   page that show that table again, without a reload;
 - a timer (`@app.every(60)`), run between requests: when the date changes, the pages
-  showing "today" follow.
+  showing "today" follow;
+- two windows editing one record: each edit page carries the record as it drew it
+  (`seen`), and a save from a page drawn before another window's save is answered
+  with the form again and a message (409), not allowed to undo that save.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import csv
 import dataclasses
 import datetime
 import enum
+import hashlib
 import io
 import itertools
 import json
@@ -111,7 +115,21 @@ class Time(formlets.Field[datetime.time | None]):
         return value if isinstance(value, datetime.time) else super().coerce(value)
 
 
-class ContactForm(formlets.Form):
+class RecordForm(formlets.Form):
+    """A record's form. `seen` carries the record as its edit page showed it (see
+    `fingerprint`); it is not a column."""
+
+    seen = formlets.Hidden()
+
+
+def fingerprint(row: sqlite3.Row) -> str:
+    """A short digest of a record's values. A save from an edit page drawn before another
+    window's save carries an older one, and is refused rather than let it undo that save."""
+    values = json.dumps(list(row), default=str)
+    return hashlib.sha256(values.encode()).hexdigest()[:16]
+
+
+class ContactForm(RecordForm):
     id_prefix = "contact-"
     name = formlets.Text(max_length=80)
     email = formlets.Text(input_type="email", required=False, max_length=120)
@@ -134,7 +152,7 @@ class ImportedContact(ContactForm):
     csrf = False
 
 
-class AppointmentForm(formlets.Form):
+class AppointmentForm(RecordForm):
     id_prefix = "appointment-"
     title = formlets.Text(max_length=120)
     day = formlets.Date(default=datetime.date.today)
@@ -163,7 +181,7 @@ class Priority(enum.IntEnum):
     LOW = 3
 
 
-class TaskForm(formlets.Form):
+class TaskForm(RecordForm):
     id_prefix = "task-"
     title = formlets.Text(max_length=120)
     due = formlets.Date(required=False)
@@ -188,12 +206,15 @@ Columns = dict[str, formlets.SQLValue]
 
 def form_columns(db: sqlite3.Connection, form: formlets.Form) -> Columns | None:
     """The form's values as the table's columns (the field names are the column names)."""
-    return form.record()
+    columns = form.record()
+    del columns["seen"]
+    return columns
 
 
 def appointment_columns(db: sqlite3.Connection, form: formlets.Form) -> Columns | None:
     """An appointment names its contact; the table holds the contact's id."""
-    columns = form.record()
+    columns = form_columns(db, form)
+    assert columns is not None
     name = columns.pop("contact")
     contact_id = None
     if name:
@@ -540,15 +561,30 @@ class RecordPage(kali.Resource):
         self.kind = kind
 
     def get(self, request: kali.Request, id: int) -> kali.IoList:
-        form = self.kind.form.from_record(self.book.find(self.kind, id))
+        row = self.book.find(self.kind, id)
+        form = self.kind.form.from_record({**row, "seen": fingerprint(row)})
         return self.book.form_page(request, self.kind, form, id)
 
     def post(self, request: kali.Request, id: int) -> kali.Response:
         book, kind = self.book, self.kind
         book.find(kind, id)  # a 404 if another window deleted it meanwhile
+
+        def save(form: formlets.Form) -> str | kali.Response | None:
+            now = fingerprint(book.find(kind, id))
+            if form["seen"].value != now:  # saved from another window since this page
+                again = kind.form({**request.form, "seen": now})  # saving it again wins
+                again.add_error(
+                    formlets.FORM_ERROR,
+                    f"This {kind.table} was changed in another window after this page was "
+                    "opened. Your version is below: save it again to keep it, or open the "
+                    f"{kind.table} again to see the other one.",
+                )
+                return kali.Response(book.form_page(request, kind, again, id), 409)
+            return book.save(request, kind, form, id)
+
         return formlets.submit(
             kind.form(request.form),
-            save=lambda form: book.save(request, kind, form, id),
+            save=save,
             page=lambda form: book.form_page(request, kind, form, id),
         )
 

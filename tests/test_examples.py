@@ -280,7 +280,9 @@ def test_datebook_contacts_round_trip() -> None:
     # Edited, searched, deleted.
     edit = client.get("/contacts/1").text
     assert 'value="ada@example.com"' in edit and 'href="/contacts/1/delete"' in edit
-    saved = client.post("/contacts/1", data=contact("Ada King", birthday="1815-12-10"))
+    saved = client.post(
+        "/contacts/1", data=contact("Ada King", birthday="1815-12-10", seen=seen(edit))
+    )
     assert saved.status == 303
     assert "10 Dec 1815" in client.get("/contacts").text
     assert "Ada King" in client.get("/contacts?q=king").text
@@ -290,6 +292,44 @@ def test_datebook_contacts_round_trip() -> None:
     assert client.post("/contacts/1/delete").status == 303
     assert "Deleted the contact “Ada King”." in client.get("/contacts").text
     assert client.get("/contacts/1").status == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "first", "late", "shown"),
+    [
+        ("/contacts/1", contact("Ada", notes="From A."), contact("Ada", phone="555"), "555"),
+        (
+            "/appointments/1",
+            {"title": "Tea", "day": "2031-06-01", "start": "15:00", "place": "Home"},
+            {"title": "Tea", "day": "2031-06-01", "start": "16:00"},
+            "16:00",
+        ),
+    ],
+)
+def test_datebook_two_windows_editing_one_record_do_not_lose_a_save(
+    path: str, first: dict[str, str], late: dict[str, str], shown: str
+) -> None:
+    from datebook import make_app
+
+    client = TestClient(make_app(":memory:"))
+    new = path.rsplit("/", 1)[0] + "/new"
+    created = client.post(new, data={**late, "_csrf": csrf_token()})
+    assert created.status == 303
+    window_a = seen(client.get(path).text)
+    window_b = seen(client.get(path).text)  # the same record, opened twice
+    token = {"_csrf": csrf_token()}
+    assert client.post(path, data={**first, **token, "seen": window_a}).status == 303
+    stale = client.post(path, data={**late, **token, "seen": window_b})
+    assert stale.status == 409
+    assert "changed in another window" in stale.text
+    assert f'value="{shown}"' in stale.text  # B's input is kept...
+    kept = first.get("notes") or first["place"]
+    assert kept in client.get(path).text  # ...and A's save is not undone
+    nothing = client.post(path, data={**late, **token})  # no seen at all: not a fresh page
+    assert nothing.status == 409
+    again = client.post(path, data={**late, **token, "seen": seen(stale.text)})
+    assert again.status == 303  # saving B's version again, knowingly, wins
+    assert kept not in client.get(path).text
 
 
 def test_datebook_appointments_name_a_contact_and_end_after_they_start() -> None:
