@@ -345,7 +345,9 @@ def read_contacts_csv(data: bytes) -> list[dict[str, str]]:
         raise ValueError(
             "The file is not UTF-8 text: save it as “CSV UTF-8” and try again."
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    line = 1  # where the row being read starts
+    rows: list[dict[str, str]] = []
     try:
         reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
         if "name" not in reader.fieldnames:
@@ -354,9 +356,18 @@ def read_contacts_csv(data: bytes) -> list[dict[str, str]]:
                 "like name,email,phone,birthday,notes."
             )
         known = ContactForm.fields
-        rows = [{k: v or "" for k, v in row.items() if k in known} for row in reader]
+        while True:
+            line = reader.line_num + 1
+            row = next(reader, None)
+            if row is None:
+                break
+            rows.append({k: v or "" for k, v in row.items() if k in known})
     except csv.Error as exc:
-        raise ValueError(f"The file is not a CSV file the datebook can read ({exc}).") from None
+        if str(exc) == "unexpected end of data":  # the file ends inside a quoted value
+            raise ValueError(
+                f'A quote (") opened on line {line} is never closed: close it, or take it out.'
+            ) from None
+        raise ValueError(f"Line {line} is not CSV the datebook can read ({exc}).") from None
     if not rows:
         raise ValueError("The file has no rows under its first line.")
     return rows

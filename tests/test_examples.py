@@ -409,6 +409,8 @@ def test_datebook_imports_a_csv_file_in_steps() -> None:
         (b"email\nada@example.com\n", "names no “name” column"),
         (b"name,email\n", "no rows under its first line"),
         ("name\nAdé\n".encode("latin-1"), "not UTF-8 text"),
+        (b'name,email\nCy,c@x\n"Ada,ada@x\nBob,b@x\n', "A quote (&quot;) opened on line 3"),
+        (b'name,email\nCy,c@x\n"Ada" Lovelace,ada@x\n', "Line 3 is not CSV the datebook can read"),
     ],
 )
 def test_datebook_refuses_a_file_it_cannot_import(content: bytes, message: str) -> None:
