@@ -35,10 +35,10 @@ included) are the same: limits and bare CR/LF are checked while a head is
 still arriving, and the error reported is the one that became certain first
 in the byte stream (see `_first_violation`).
 
-The hot path (a whole head in one feed) validates with two regex calls, one for
-the request line and one for every field line at once, and finds the few fields
-that matter to framing in the lower-cased head; the field list itself is split
-out only if something asks for it (see [`HeaderFields`][kali.protocol.HeaderFields]).
+The hot path (a whole head in one feed) validates the whole head, request line
+and field lines, with one regex call, and finds the few fields that matter to
+framing in the lower-cased head with another; the field list itself is split out
+only if something asks for it (see [`HeaderFields`][kali.protocol.HeaderFields]).
 Only when validation fails does `_head_error` work out which rule was broken.
 """
 
