@@ -224,6 +224,8 @@ _TOKEN_NAME = re.compile(_TOKEN)
 _FRAMING_FIELD = re.compile(
     r"\r\n(host|connection|content-length|transfer-encoding|expect):([^\r]*+)"
 )
+# A browser's Connection field, as _FRAMING_FIELD finds it: the usual one.
+_KEEP_ALIVE: Final = frozenset({("connection", " keep-alive"), ("connection", "keep-alive")})
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*+(?:;[\t\x20-\x7e\x80-\xff]*+)?")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -540,11 +542,14 @@ class RequestParser:
 
         lower = text.lower()
         framing = _FRAMING_FIELD.findall(lower, line_end)
-        if len(framing) == 1 and framing[0][0] == "host":  # PERF: the usual head
+        count = len(framing)
+        if (
+            0 < count <= 2 and framing[0][0] == "host" and (count == 1 or framing[1] in _KEEP_ALIVE)
+        ):  # PERF: the usual heads: Host alone, or with a browser's Connection: keep-alive
             host: str | None = framing[0][1].strip(" \t")
             if host not in _good_hosts:
                 _check_host(host)  # type: ignore[arg-type]
-            keep_alive = http11
+            keep_alive = http11 if count == 1 else True
             expect_continue = False
             content_length: int | None = 0
         else:
