@@ -534,21 +534,12 @@ class Server:
         if not conn.nodelay and self._tcp:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.nodelay = True
-        pieces = [prepared.head, *body] if body else [prepared.head]
-        try:
-            sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
-        except (BlockingIOError, InterruptedError):
-            sent = 0
-        except OSError:
-            self._close(conn)
-            return
-        conn.deadline = time.monotonic() + self.timeouts.idle
-        if sent != len(prepared.head) + (prepared.length if body else 0):
-            conn.phase = BODY  # the answer is still going out
-            self._send_pieces(conn, pieces, sent)
-            return
-        if conn.events != _READ:
-            self._watch(conn, _READ)
+        conn.phase = BODY  # until the answer is out
+        if self._send_at_once(conn, prepared, [prepared.head, *body] if body else [prepared.head]):
+            conn.phase = IDLE
+            conn.deadline = time.monotonic() + self.timeouts.idle
+            if conn.events != _READ:
+                self._watch(conn, _READ)
 
     def _start_request(self, conn: Connection, head: RequestHead) -> bool:
         now = time.monotonic()
@@ -728,23 +719,25 @@ class Server:
             and len(pieces) <= _IOV_MAX
             and _HAS_SENDMSG
         ):
-            # PERF: the usual answer, small and whole, in one call, without _flush.
-            try:
-                sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError:
-                self._close(conn)
-                return
-            if sent == len(prepared.head) + prepared.length or (
-                not body and sent == len(prepared.head)
-            ):
-                if conn.close_after_write:
-                    self._end_connection(conn)
-                return
-            self._send_pieces(conn, pieces, sent)
+            if self._send_at_once(conn, prepared, pieces) and conn.close_after_write:
+                self._end_connection(conn)
             return
         self._send_pieces(conn, pieces)
+
+    def _send_at_once(self, conn: Connection, prepared: Prepared, pieces: list[bytes]) -> bool:
+        """Send a small whole answer, `pieces`, in one call, without `_flush`: True if it
+        all went out; else what is left is queued (or the connection, failing, closed)."""
+        try:
+            sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._close(conn)
+            return False
+        if sent == len(prepared.head) + (prepared.length if prepared.body else 0):
+            return True
+        self._send_pieces(conn, pieces, sent)
+        return False
 
     def _send_pieces(self, conn: Connection, pieces: list[bytes], sent: int = 0) -> None:
         if conn.out:
