@@ -23,7 +23,8 @@ from .response import FileBody, Response
 
 _status_lines: dict[int, str] = {}
 _date: list[str | float] = ["", -1.0]
-_NO_BODY_STATUS: Final = frozenset({204, 304})
+NO_BODY_STATUS: Final = frozenset({204, 304})
+"""The statuses from 200 up whose responses carry no body."""
 _FRAMING: Final = frozenset({"content-length", "transfer-encoding", "connection"})
 _HTML: Final = "text/html; charset=utf-8"
 
@@ -68,7 +69,7 @@ def http_date() -> str:
 
 def has_body(status: int) -> bool:
     """Whether a response with `status` carries a body (not 1xx, 204 or 304)."""
-    return status >= 200 and status not in _NO_BODY_STATUS
+    return status >= 200 and status not in NO_BODY_STATUS
 
 
 class Prepared:
@@ -258,34 +259,53 @@ def error_bytes(status: int, message: str, defaults: HeaderBlock = NO_HEADERS) -
     return [head.encode(), body]
 
 
-def wsgi_headers(
+def wsgi_start(
     response: Response, length: int, defaults: HeaderBlock = NO_HEADERS
-) -> list[tuple[str, str]]:
-    """The header list for a WSGI `start_response`: the same fields as
-    [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's)."""
-    headers: list[tuple[str, str]] = []
-    has_type = False
-    seen: set[str] | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The status line and header list for a WSGI `start_response`: the same fields
+    as [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's).
+    `length` is the body's, or -1 for a streamed body (the WSGI server frames it)."""
+    status = response.status
+    try:
+        line = _status_lines[status]
+    except KeyError:
+        line = status_text(status)
+    fields = response.headers
     special = defaults.special
-    for pair in response.headers:
-        lower = pair[0].lower()
+    has_type = False
+    for name, _ in fields:
+        lower = name.lower()
         if lower in special:
-            if lower in _FRAMING:
-                continue
-            if lower == "content-type":
-                has_type = True
-            else:
-                if seen is None:
-                    seen = set()
-                seen.add(lower)
-        headers.append(pair)
-    if seen is None:
-        headers += defaults.pairs
+            if lower != "content-type":
+                headers, has_type = _merged_fields(fields, defaults)
+                break
+            has_type = True
     else:
-        headers += [(n, v) for n, v in defaults.pairs if n.lower() not in seen]
-    if has_body(response.status):
+        headers = [*fields, *defaults.pairs]  # PERF: nothing to drop or to replace
+    if status not in NO_BODY_STATUS:  # a Response's status is 200 or more
         if not has_type and length:
             headers.append(("Content-Type", _HTML))
-        if length >= 0:  # a streamed body (-1) is framed by the WSGI server
+        if length >= 0:
             headers.append(("Content-Length", str(length)))
-    return headers
+    return line, headers
+
+
+def _merged_fields(
+    fields: list[tuple[str, str]], defaults: HeaderBlock
+) -> tuple[list[tuple[str, str]], bool]:
+    # The careful way, for a response that sets a framing field (dropped: the
+    # server frames) or one of the defaults (sent once, as the response has it).
+    headers: list[tuple[str, str]] = []
+    has_type = False
+    seen: set[str] = set()
+    for pair in fields:
+        lower = pair[0].lower()
+        if lower in _FRAMING:
+            continue
+        if lower == "content-type":
+            has_type = True
+        elif lower in defaults.names:
+            seen.add(lower)
+        headers.append(pair)
+    headers += [(n, v) for n, v in defaults.pairs if n.lower() not in seen]
+    return headers, has_type

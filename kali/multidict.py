@@ -227,7 +227,7 @@ class EnvironHeaders(Headers):
         value = self._environ.get(name)
         if value is None or (value == "" and name[0] == "C"):
             return default
-        return str(value)
+        return value if type(value) is str else str(value)
 
 
 __all__ = ["EnvironHeaders", "FieldHeaders", "Headers", "MissingKey", "MultiDict", "QueryParams"]

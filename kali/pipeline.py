@@ -250,7 +250,8 @@ class Pipeline:
             response = value if type(value) is Response else to_response(value)
         except Exception as exc:
             response = fallback_page(request, exc, self.debug)
-        _close_after(request, response)
+        if request.head.content_length != 0:  # PERF: a request without a body holds no file
+            _close_after(request, response)
         return response
 
     def serve(self, request: Request, keep_alive: bool) -> tuple[Prepared, bool]:
@@ -265,6 +266,8 @@ class Pipeline:
             kind = type(value)
             if (kind is bytes or kind is str) and request.head.method != "HEAD":
                 body: bytes = value if kind is bytes else value.encode()  # type: ignore[assignment, union-attr]
+                if request.head.content_length != 0:
+                    request.close()
                 return frame_plain(
                     body,
                     http_version=request.head.http_version,
@@ -274,7 +277,8 @@ class Pipeline:
             response = to_response(value)
         except Exception as exc:
             response = fallback_page(request, exc, self.debug)
-        _close_after(request, response)
+        if request.head.content_length != 0:
+            _close_after(request, response)
         method = request.method
         try:
             prepared = frame(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 import kali
+from kali.body import BodyBuffer
+from kali.pipeline import Pipeline
+from kali.protection import Guard
 from kali.testing import TestClient
 
 
@@ -25,3 +28,15 @@ def test_http_error_status_and_headers() -> None:
     assert response.status == 405
     assert response.headers["allow"] == "POST"
     assert "use POST" in response.text
+
+
+@pytest.mark.parametrize("answer", [b"plain bytes", "text", kali.Response(b"a response")])
+def test_a_spilled_body_is_closed_once_the_handler_has_answered(answer: object) -> None:
+    # Whichever way the answer is framed (bytes and str take a shorter one).
+    body = BodyBuffer(spill_size=4)
+    body.write(b"a body past the spill size")
+    file = body.stream()  # the temporary file
+    request = kali.Request("POST", "/", body=body)
+    pipeline = Pipeline(lambda request: answer, guard=Guard("127.0.0.1", None))  # type: ignore[arg-type, return-value]
+    pipeline.serve(request, keep_alive=True)
+    assert file.closed

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import HTTPError
+from ..forms import MAX_FIELDS
 from ..request import Request
 from . import problems
 from .converters import INT_MAX, INT_MIN, Converter, output_type
@@ -363,9 +364,21 @@ def _generated_caller(
     its loop, its dict and the `**` that unpacks it (one value per parameter only;
     lists and `**kwargs` use the binder)."""
     namespace: dict[str, Any] = {"_h": handler, "_bad": _bad_value, "_HTTPError": HTTPError}
-    lines = ["def call(request, values):", "    query = request.query"]
+    lines = ["def call(request, values):"]
     if form:
-        lines.append("    fields = request.form if request.has_form else None")
+        lines += [
+            "    query = request.query",
+            "    fields = request.form if request.has_form else None",
+        ]
+    else:
+        # PERF: a query string with nothing to decode (no % or +) and too short to
+        # pass the field cap is searched for each parameter; request.query, which
+        # parses it all, is built only for the others (or when the handler asks).
+        lines += [
+            "    text = request.head.query_string",
+            f"    query = request.query if '%' in text or '+' in text"
+            f" or len(text) >= {MAX_FIELDS} else None",
+        ]
     missing = (
         "Missing form field or query parameter {!r}" if form else "Missing query parameter {!r}"
     )
@@ -389,7 +402,11 @@ def _generated_caller(
                 f"        w{index} = 'query parameter'",
             ]
         else:
-            lines.append(f"    {t} = query.get({key})")
+            namespace[f"_f{index}"] = _first_value(spec.name)
+            lines.append(
+                f"    {t} = query.get({key}) if query is not None"
+                f" else (m{index} := _f{index}(text)) and m{index}[1]"
+            )
         where = f"w{index}" if form else "'query parameter'"
         empty = f"{t} is None" if spec.text else f"not {t}"
         lines.append(f"    if {empty}:")
@@ -415,6 +432,12 @@ def _generated_caller(
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     call: Caller = namespace["call"]
     return call
+
+
+def _first_value(name: str) -> Callable[[str], re.Match[str] | None]:
+    """A search for the first `name=value` (or bare `name`) in a query string that
+    needs no decoding; group 1 is the value, as `parse_pairs` would give it."""
+    return re.compile(rf"(?:^|&){re.escape(name)}(?=[=&]|$)=?([^&]*)").search
 
 
 def _not_a_request(annotation: Any) -> bool:

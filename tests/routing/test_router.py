@@ -3,11 +3,14 @@ resources and query-parameter binding."""
 
 from __future__ import annotations
 
+import ast
 import enum
 import uuid
 from typing import Literal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kali import Request, Response
 from kali.app import App
@@ -400,6 +403,34 @@ def test_var_keyword_receives_other_query_arguments() -> None:
 
 def test_query_with_path_parameters() -> None:
     assert client.get("/query-and-path/4?verbose=1").text == "(4, True)"
+
+
+_probe = App()
+
+
+@_probe.get("/probe")
+def probe(request: Request, a: str | None = None, ab: str = "-", b: str | None = None) -> str:
+    # What the generated caller read, beside what the whole parsed query says.
+    query = request.query
+    return repr(((a, ab, b), (query.get("a"), query.get("ab", "-"), query.get("b"))))
+
+
+_probe_client = TestClient(_probe)
+_query_piece = st.text(alphabet="ab=&%+2x0", max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_query_piece, max_size=5).map("&".join))
+def test_a_parameter_is_read_as_the_parsed_query_gives_it(query: str) -> None:
+    # A query string with nothing to decode is searched for each parameter
+    # instead of parsed: the values must be the same (first value, bare name
+    # is "", a longer name is another parameter), and a bad one still a 400.
+    response = _probe_client.get("/probe?" + query)
+    if response.status == 400:
+        assert "%" in query
+        return
+    read, parsed = ast.literal_eval(response.text)
+    assert read == parsed
 
 
 # -- resources -------------------------------------------------------------------------
