@@ -67,11 +67,6 @@ def http_date() -> str:
     return _date[0]  # type: ignore[return-value]
 
 
-def has_body(status: int) -> bool:
-    """Whether a response with `status` carries a body (not 1xx, 204 or 304)."""
-    return status >= 200 and status not in NO_BODY_STATUS
-
-
 class Prepared:
     """A response ready for the wire.
 
@@ -161,11 +156,16 @@ def frame(
     response has fields of the same names.
     """
     status = response.status
-    stream = response.body if isinstance(response.body, Stream) else None
-    if stream is None:
-        chunks, file, source, length = body_parts(response.body)
+    body = response.body
+    if type(body) is bytes:  # PERF: the usual body: nothing to encode, flatten or stream
+        stream = None
+        chunks, file, source, length = ([body] if body else []), None, None, len(body)
     else:
-        chunks, file, source, length = [], None, None, -1
+        stream = body if isinstance(body, Stream) else None
+        if stream is None:
+            chunks, file, source, length = body_parts(body)
+        else:
+            chunks, file, source, length = [], None, None, -1
     parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
     has_type = False
     overridden: set[str] | None = None
@@ -183,10 +183,27 @@ def frame(
                 overridden = set()
             overridden.add(lower)
         parts += (name, ": ", value, "\r\n")
+    sends_body = status not in NO_BODY_STATUS  # a Response's status is 200 or more
+    if overridden is None and stream is None and sends_body:
+        # PERF: the usual head ends as a plain one does: a Content-Length, then the
+        # defaults, Connection and Date, kept as bytes.
+        if not has_type and length:
+            parts.append("Content-Type: text/html; charset=utf-8\r\n")
+        parts += ("Content-Length: ", str(length))
+        date = http_date()
+        key = (keep_alive, http_version == "1.0", defaults)
+        end = _plain_ends.get(key)
+        if end is None or end[0] is not date:
+            end = _plain_end(key, date)
+        head = "".join(parts).encode() + end[1]
+        if method == "HEAD":
+            if file is not None:
+                file.file.close()
+            return Prepared(status, head, [], length, keep_alive)
+        return Prepared(status, head, chunks, length, keep_alive, file, source)
     parts.append(defaults.lines if overridden is None else defaults.without(overridden))
-    body = has_body(status)
     chunked = False
-    if body:
+    if sends_body:
         if not has_type and length:
             parts.append("Content-Type: text/html; charset=utf-8\r\n")
         if stream is None:
@@ -201,7 +218,7 @@ def frame(
     elif http_version == "1.0":
         parts.append("Connection: keep-alive\r\n")
     parts += ("Date: ", http_date(), "\r\n\r\n")
-    if method == "HEAD" or not body:
+    if method == "HEAD" or not sends_body:
         if file is not None:
             file.file.close()
         if stream is not None:
@@ -225,20 +242,28 @@ def frame_plain(
     date = http_date()
     end = _plain_ends.get(key)
     if end is None or end[0] is not date:
-        if not keep_alive:
-            connection = "Connection: close\r\n"
-        elif http_version == "1.0":
-            connection = "Connection: keep-alive\r\n"
-        else:
-            connection = ""
-        if len(_plain_ends) > 64:
-            _plain_ends.clear()
-        end = _plain_ends[key] = (
-            date,
-            f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
-        )
+        end = _plain_end(key, date)
     head = b"%b%d%b" % (_PLAIN_START, len(body), end[1])
     return Prepared(200, head, [body] if body else [], len(body), keep_alive)
+
+
+def _plain_end(key: tuple[bool, bool, HeaderBlock], date: str) -> tuple[str, bytes]:
+    # What follows the Content-Length value in a head: the defaults, Connection
+    # for a connection that closes or an HTTP/1.0 keep-alive, the Date, the blank line.
+    keep_alive, http_10, defaults = key
+    if not keep_alive:
+        connection = "Connection: close\r\n"
+    elif http_10:
+        connection = "Connection: keep-alive\r\n"
+    else:
+        connection = ""
+    if len(_plain_ends) > 64:
+        _plain_ends.clear()
+    end = _plain_ends[key] = (
+        date,
+        f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
+    )
+    return end
 
 
 _PLAIN_START: Final = (

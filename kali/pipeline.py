@@ -274,7 +274,7 @@ class Pipeline:
                     keep_alive=keep_alive,
                     defaults=self.defaults,
                 ), False
-            response = to_response(value)
+            response = value if type(value) is Response else to_response(value)
         except Exception as exc:
             response = fallback_page(request, exc, self.debug)
         if request.head.content_length != 0:
