@@ -147,7 +147,8 @@ class WSGIAdapter:
             start_response(line, fields)
             return [body] if method != "HEAD" and status not in NO_BODY_STATUS else []
         if isinstance(body, Stream):
-            start_response(*wsgi_start(response, -1, pipeline.defaults))
+            line, fields = wsgi_start(response, -1, pipeline.defaults)
+            start_response(line, fields)
             if method == "HEAD" or status in NO_BODY_STATUS:
                 body.close()
                 return []
@@ -159,7 +160,8 @@ class WSGIAdapter:
             response = Response.status_page(500)
             status = 500
             chunks, file, source, length = body_parts(response.body)
-        start_response(*wsgi_start(response, length, pipeline.defaults))
+        line, fields = wsgi_start(response, length, pipeline.defaults)
+        start_response(line, fields)
         if method == "HEAD" or status in NO_BODY_STATUS:
             if file is not None:
                 file.file.close()
