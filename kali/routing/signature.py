@@ -245,6 +245,35 @@ def analyse(
             fix=fix,
         )
 
+    params, hints = _request_first(handler, path_params, fail, cache)
+    form = any(method in FORM_METHODS for method in methods)
+    specs, var_keyword = _read_parameters(params[1:], hints, path_params, form, fail)
+    names = tuple(path_params)
+    leading = params[1 : 1 + len(names)]
+    positional = tuple(p.name for p in leading) == names and all(
+        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
+    )
+    if not specs and not var_keyword:
+        return None, positional, _plain_caller(handler, names, positional)
+    # **kwargs takes the other query keys, never the path's names or the request's.
+    reserved = frozenset(names) | {params[0].name}
+    binder = _make_binder(specs, var_keyword, form, reserved)
+    if var_keyword or any(spec.many for spec in specs):
+        return binder, positional, _bound_caller(handler, names, binder, positional)
+    return binder, positional, _generated_caller(handler, names, specs, form, positional)
+
+
+_Fail = Callable[[str, str], Exception]
+
+
+def _request_first(
+    handler: Any,
+    path_params: Mapping[str, Converter[Any]],
+    fail: _Fail,
+    cache: dict[Any, Any] | None,
+) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+    """The handler's parameters and resolved annotations, once its first
+    parameter is known to take the request."""
     if not callable(handler):
         raise fail(f"the handler {handler!r} is not callable", "pass a function or a method")
     try:
@@ -265,10 +294,24 @@ def analyse(
     if _not_a_request(declared) or first.name in path_params:
         shown = None if declared is inspect.Parameter.empty else _type_name(declared)
         raise fail(*problems.request_not_first(first.name, shown))
+    return params, hints
+
+
+def _read_parameters(
+    params: list[inspect.Parameter],
+    hints: dict[str, Any],
+    path_params: Mapping[str, Converter[Any]],
+    form: bool,
+    fail: _Fail,
+) -> tuple[tuple[_QueryParam, ...], bool]:
+    """Where each parameter after the request comes from: a path parameter (its
+    converter must produce the declared type) or the query string and form (its
+    spec). Also whether the handler takes `**kwargs`; every path parameter must
+    have a parameter, or `**kwargs` to take it."""
     query: list[_QueryParam] = []
     taken: set[str] = set()
     var_keyword = False
-    for param in params[1:]:
+    for param in params:
         name = param.name
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             var_keyword = True
@@ -293,28 +336,14 @@ def analyse(
             continue
         spec, why = _query_param(name, annotation, default)
         if spec is None:
-            raise fail(*problems.unreadable(name, why, any(m in FORM_METHODS for m in methods)))
+            raise fail(*problems.unreadable(name, why, form))
         query.append(spec)
     missing = [name for name in path_params if name not in taken]
     if missing and not var_keyword:
         name = missing[0]
         produced = _type_name(output_type(type(path_params[name])))
         raise fail(*problems.missing_path_parameter(name, produced))
-    names = tuple(path_params)
-    leading = params[1 : 1 + len(names)]
-    positional = tuple(p.name for p in leading) == names and all(
-        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
-    )
-    if not query and not var_keyword:
-        return None, positional, _plain_caller(handler, names, positional)
-    form = any(method in FORM_METHODS for method in methods)
-    specs = tuple(query)
-    # **kwargs takes the other query keys, never the path's names or the request's.
-    reserved = frozenset(names) | {params[0].name}
-    binder = _make_binder(specs, var_keyword, form, reserved)
-    if var_keyword or any(spec.many for spec in specs):
-        return binder, positional, _bound_caller(handler, names, binder, positional)
-    return binder, positional, _generated_caller(handler, names, specs, form, positional)
+    return tuple(query), var_keyword
 
 
 Caller = Callable[[Request, tuple[Any, ...]], Any]
