@@ -243,8 +243,10 @@ def frame_plain(
     end = _plain_ends.get(key)
     if end is None or end[0] is not date:
         end = _plain_end(key, date)
+    if not body:  # no Content-Type for no content, as frame() does
+        return Prepared(200, _EMPTY_START + b"0" + end[1], [], 0, keep_alive)
     head = b"%b%d%b" % (_PLAIN_START, len(body), end[1])
-    return Prepared(200, head, [body] if body else [], len(body), keep_alive)
+    return Prepared(200, head, [body], len(body), keep_alive)
 
 
 def _plain_end(key: tuple[bool, bool, HeaderBlock], date: str) -> tuple[str, bytes]:
@@ -269,6 +271,7 @@ def _plain_end(key: tuple[bool, bool, HeaderBlock], date: str) -> tuple[str, byt
 _PLAIN_START: Final = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
 )
+_EMPTY_START: Final = b"HTTP/1.1 200 OK\r\nContent-Length: "
 _plain_ends: dict[tuple[bool, bool, HeaderBlock], tuple[str, bytes]] = {}
 
 
