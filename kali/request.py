@@ -94,7 +94,9 @@ class Request:
             items,
             True,
             False,
-            len(body) if isinstance(body, bytes) else body.size,
+            # A buffer still to be read (BodyBuffer.from_reader) has no size yet: its
+            # length is not declared, and the request may hold a file to close.
+            len(body) if isinstance(body, bytes) else body.size or None,
             host,
         )
         self._body = body

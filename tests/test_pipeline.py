@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import pytest
 
 import kali
@@ -40,3 +42,18 @@ def test_a_spilled_body_is_closed_once_the_handler_has_answered(answer: object) 
     pipeline = Pipeline(lambda request: answer, guard=Guard("127.0.0.1", None))  # type: ignore[arg-type, return-value]
     pipeline.serve(request, keep_alive=True)
     assert file.closed
+
+
+def test_a_body_read_later_is_closed_too() -> None:
+    # A request built around a buffer that reads its body on first use (its size is
+    # not known when the request is made).
+    chunks = [b"x" * 3000]
+    body = BodyBuffer.from_reader(lambda size: chunks.pop() if chunks else b"", 3000, 1000)
+    files: list[IO[bytes]] = []
+
+    def handler(request: kali.Request) -> bytes:
+        files.append(request.stream)  # the temporary file the body spilled to
+        return b"read"
+
+    Pipeline(handler, guard=Guard("127.0.0.1", None)).respond(kali.Request("POST", "/", body=body))
+    assert files[0].closed

@@ -466,7 +466,7 @@ def _generated_caller(
 def _first_value(name: str) -> Callable[[str], re.Match[str] | None]:
     """A search for the first `name=value` (or bare `name`) in a query string that
     needs no decoding; group 1 is the value, as `parse_pairs` would give it."""
-    return re.compile(rf"(?:^|&){re.escape(name)}(?=[=&]|$)=?([^&]*)").search
+    return re.compile(rf"(?:^|&){re.escape(name)}(?=[=&]|\Z)=?([^&]*)").search
 
 
 def _not_a_request(annotation: Any) -> bool:
