@@ -186,7 +186,8 @@ class RequestHead(NamedTuple):
     expect_continue: bool
     """The client waits for `100 Continue` before sending its body."""
     content_length: int | None
-    """The declared body length; `None` for a chunked body."""
+    """The declared body length; `None` for a chunked body (or, in a request made
+    around a body still to be read, one whose length is not known yet)."""
     host: str | None
     """The Host header (validated, lower-cased), or `None` for an HTTP/1.0 request without one."""
 
