@@ -184,18 +184,13 @@ def frame(
             overridden.add(lower)
         parts += (name, ": ", value, "\r\n")
     sends_body = status not in NO_BODY_STATUS  # a Response's status is 200 or more
+    if sends_body and not has_type and length:
+        parts.append("Content-Type: text/html; charset=utf-8\r\n")
     if overridden is None and stream is None and sends_body:
         # PERF: the usual head ends as a plain one does: a Content-Length, then the
         # defaults, Connection and Date, kept as bytes.
-        if not has_type and length:
-            parts.append("Content-Type: text/html; charset=utf-8\r\n")
         parts += ("Content-Length: ", str(length))
-        date = http_date()
-        key = (keep_alive, http_version == "1.0", defaults)
-        end = _plain_ends.get(key)
-        if end is None or end[0] is not date:
-            end = _plain_end(key, date)
-        head = "".join(parts).encode() + end[1]
+        head = "".join(parts).encode() + _head_end(keep_alive, http_version, defaults)
         if method == "HEAD":
             if file is not None:
                 file.file.close()
@@ -204,8 +199,6 @@ def frame(
     parts.append(defaults.lines if overridden is None else defaults.without(overridden))
     chunked = False
     if sends_body:
-        if not has_type and length:
-            parts.append("Content-Type: text/html; charset=utf-8\r\n")
         if stream is None:
             parts += ("Content-Length: ", str(length), "\r\n")
         elif http_version == "1.0":
@@ -238,41 +231,41 @@ def frame_plain(
     `bytes` (or a `str`, encoded by the caller), with no headers of its own."""
     # PERF: the head is a constant start, the length, and an end that changes once a
     # second (the Date), kept as bytes per kind of connection.
-    key = (keep_alive, http_version == "1.0", defaults)
-    date = http_date()
-    end = _plain_ends.get(key)
-    if end is None or end[0] is not date:
-        end = _plain_end(key, date)
+    end = _head_end(keep_alive, http_version, defaults)
     if not body:  # no Content-Type for no content, as frame() does
-        return Prepared(200, _EMPTY_START + b"0" + end[1], [], 0, keep_alive)
-    head = b"%b%d%b" % (_PLAIN_START, len(body), end[1])
+        return Prepared(200, _EMPTY_START + b"0" + end, [], 0, keep_alive)
+    head = b"%b%d%b" % (_PLAIN_START, len(body), end)
     return Prepared(200, head, [body], len(body), keep_alive)
 
 
-def _plain_end(key: tuple[bool, bool, HeaderBlock], date: str) -> tuple[str, bytes]:
+def _head_end(keep_alive: bool, http_version: str, defaults: HeaderBlock) -> bytes:
     # What follows the Content-Length value in a head: the defaults, Connection
-    # for a connection that closes or an HTTP/1.0 keep-alive, the Date, the blank line.
-    keep_alive, http_10, defaults = key
-    if not keep_alive:
-        connection = "Connection: close\r\n"
-    elif http_10:
-        connection = "Connection: keep-alive\r\n"
-    else:
-        connection = ""
-    if len(_plain_ends) > 64:
-        _plain_ends.clear()
-    end = _plain_ends[key] = (
-        date,
-        f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
-    )
-    return end
+    # for a connection that closes or an HTTP/1.0 keep-alive, the Date, the blank
+    # line; kept as bytes per kind of connection, made again when the Date changes.
+    key = (keep_alive, http_version == "1.0", defaults)
+    date = http_date()
+    end = _head_ends.get(key)
+    if end is None or end[0] is not date:
+        if not keep_alive:
+            connection = "Connection: close\r\n"
+        elif http_version == "1.0":
+            connection = "Connection: keep-alive\r\n"
+        else:
+            connection = ""
+        if len(_head_ends) > 64:
+            _head_ends.clear()
+        end = _head_ends[key] = (
+            date,
+            f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
+        )
+    return end[1]
 
 
 _PLAIN_START: Final = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
 )
 _EMPTY_START: Final = b"HTTP/1.1 200 OK\r\nContent-Length: "
-_plain_ends: dict[tuple[bool, bool, HeaderBlock], tuple[str, bytes]] = {}
+_head_ends: dict[tuple[bool, bool, HeaderBlock], tuple[str, bytes]] = {}
 
 
 def error_bytes(status: int, message: str, defaults: HeaderBlock = NO_HEADERS) -> list[bytes]:
