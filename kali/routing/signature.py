@@ -250,8 +250,10 @@ def analyse(
     specs, var_keyword = _read_parameters(params[1:], hints, path_params, form, fail)
     names = tuple(path_params)
     leading = params[1 : 1 + len(names)]
-    positional = tuple(p.name for p in leading) == names and all(
-        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading
+    positional = (
+        tuple(p.name for p in leading) == names
+        and all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading)
+        and _takes_what_it_wraps(handler)
     )
     if not specs and not var_keyword:
         return None, positional, _plain_caller(handler, names, positional)
@@ -260,10 +262,27 @@ def analyse(
     binder = _make_binder(specs, var_keyword, form, reserved)
     if var_keyword or any(spec.many for spec in specs):
         return binder, positional, _bound_caller(handler, names, binder, positional)
-    return binder, positional, _generated_caller(handler, names, specs, form, positional)
+    # PERF: every value passed by position when no parameter is keyword-only.
+    by_position = positional and all(
+        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params[1:]
+    )
+    return binder, positional, _generated_caller(handler, names, specs, form, by_position)
 
 
 _Fail = Callable[[str, str], Exception]
+
+
+def _takes_what_it_wraps(handler: Any) -> bool:
+    """Whether a decorated handler's own parameters are those of the function it
+    wraps (`inspect.signature` reads the wrapped one): a wrapper taking `**kwargs`
+    must be called by name."""
+    if getattr(handler, "__wrapped__", None) is None:
+        return True
+    try:
+        own = inspect.signature(handler, follow_wrapped=False)
+    except (TypeError, ValueError):
+        return False
+    return own.parameters == inspect.signature(handler).parameters
 
 
 def _request_first(
@@ -386,12 +405,14 @@ def _generated_caller(
     names: tuple[str, ...],
     specs: tuple[_QueryParam, ...],
     form: bool,
-    positional: bool,
+    by_position: bool,
 ) -> Caller:
     """A caller written for this route: each query (or form) parameter read and
-    converted inline, the handler called with them. What the binder does, without
-    its loop, its dict and the `**` that unpacks it (one value per parameter only;
-    lists and `**kwargs` use the binder)."""
+    converted inline, the handler called with them (by position when
+    `by_position`: its parameters after the request are the path's, then the
+    query's, none keyword-only). What the binder does, without its loop, its dict
+    and the `**` that unpacks it (one value per parameter only; lists and
+    `**kwargs` use the binder)."""
     namespace: dict[str, Any] = {"_h": handler, "_bad": _bad_value, "_HTTPError": HTTPError}
     lines = ["def call(request, values):"]
     if form:
@@ -412,7 +433,7 @@ def _generated_caller(
         "Missing form field or query parameter {!r}" if form else "Missing query parameter {!r}"
     )
     args: list[str] = []
-    if positional:
+    if by_position:
         args += [f"values[{i}]" for i in range(len(names))]
     else:
         args += [f"{name}=values[{i}]" for i, name in enumerate(names)]
@@ -444,14 +465,20 @@ def _generated_caller(
             lines.append(f"        raise _HTTPError(400, _m{index})")
         else:
             lines.append(f"        {v} = _d{index}")
+        # PERF: up to 18 ASCII digits are an int in SQLite's range, without a call.
+        parse = (
+            f"int({t}) if {t}.isdigit() and {t}.isascii() and len({t}) < 19 else _p{index}({t})"
+            if spec.parse is _parse_int
+            else f"_p{index}({t})"
+        )
         lines += [
             "    else:",
             "        try:",
-            f"            {v} = _p{index}({t})",
+            f"            {v} = {parse}",
             "        except ValueError:",
             f"            raise _bad(_s{index}, {t}, {where}) from None",
         ]
-        args.append(f"{spec.name}={v}")
+        args.append(v if by_position else f"{spec.name}={v}")
     lines.append(f"    return _h(request, {', '.join(args)})")
     source = "\n".join(lines) + "\n"
     filename = (
