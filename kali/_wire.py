@@ -33,14 +33,26 @@ class HeaderBlock:
     """Header fields sent with every response unless the response sets its own
     (the security headers): their lines, written once."""
 
-    __slots__ = ("lines", "names", "pairs", "special")
+    __slots__ = ("kinds", "lines", "names", "pairs", "special")
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self.pairs = tuple(headers.items())
         self.names = frozenset(name.lower() for name in headers)
         self.lines = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
         self.special = self.names | _FRAMING | {"content-type"}
-        """Every lower-case name framing looks at: one set lookup a header."""
+        """Every lower-case name framing looks at."""
+        self.kinds: dict[str, str] = {}
+        """[`kind`][kali._wire.HeaderBlock.kind]'s answers by spelling: framing reads
+        this first (one lookup, no `lower()`), and calls `kind` for a new name."""
+
+    def kind(self, name: str) -> str:
+        """`name` in lower case if framing looks at it (a framing field,
+        Content-Type, one of these defaults), else `""`."""
+        lower = name.lower()
+        kind = lower if lower in self.special else ""
+        if len(self.kinds) < 256:  # the spellings a program uses are few
+            self.kinds[name] = kind
+        return kind
 
     def without(self, names: set[str]) -> str:
         """The lines of the fields not in `names` (lower-case)."""
@@ -169,16 +181,21 @@ def frame(
     parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
     has_type = False
     overridden: set[str] | None = None
-    default_names = defaults.names
+    kinds = defaults.kinds
     for name, value in response.headers:
-        lower = name.lower()
+        lower = kinds.get(name)
+        if lower is None:
+            lower = defaults.kind(name)
+        if not lower:  # the usual field: framing has nothing to do with it
+            parts += (name, ": ", value, "\r\n")
+            continue
         if lower in _FRAMING:
             if lower == "connection" and "close" in value.lower():
                 keep_alive = False
             continue
         if lower == "content-type":
             has_type = True
-        elif lower in default_names:
+        else:  # one of the defaults
             if overridden is None:
                 overridden = set()
             overridden.add(lower)
@@ -292,11 +309,13 @@ def wsgi_start(
     except KeyError:
         line = status_text(status)
     fields = response.headers
-    special = defaults.special
+    kinds = defaults.kinds
     has_type = False
     for name, _ in fields:
-        lower = name.lower()
-        if lower in special:
+        lower = kinds.get(name)
+        if lower is None:
+            lower = defaults.kind(name)
+        if lower:
             if lower != "content-type":
                 headers, has_type = _merged_fields(fields, defaults)
                 break

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
-from typing import IO, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any, Self
 from urllib.parse import unquote
 
 from .body import BodyBuffer
@@ -40,12 +40,12 @@ class Request:
     __slots__ = (
         "_body",
         "_body_bytes",
+        "_client",
         "_cookies",
         "_form",
         "_headers",
         "_query",
         "_state",
-        "client",
         "head",
         "root_path",
     )
@@ -53,8 +53,6 @@ class Request:
     head: RequestHead
     """The parsed request line and header fields, as the parser produced them."""
 
-    client: tuple[str, int] | None
-    """The client's `(host, port)`, when known."""
     root_path: str
     """The prefix a mounted handler sits under (`"/admin"`); `""` at the top."""
 
@@ -100,7 +98,7 @@ class Request:
             host,
         )
         self._body = body
-        self.client = client
+        self._client = client
         self.root_path = root_path
         self._body_bytes: bytes | None = body if isinstance(body, bytes) else None
         self._query: MultiDict | None = None
@@ -117,7 +115,7 @@ class Request:
         *,
         headers: Headers | None = None,
         root_path: str = "",
-    ) -> Request:
+    ) -> Self:
         """The request for a head the parser produced (what the server and the
         test client call): nothing is parsed again.
 
@@ -129,7 +127,7 @@ class Request:
         self._headers = headers
         self._body = body
         self._body_bytes = body if type(body) is bytes else None
-        self.client = client
+        self._client = client
         self.root_path = root_path
         self._query = None
         self._cookies = None
@@ -173,6 +171,11 @@ class Request:
     def host(self) -> str | None:
         """The Host header, or `None` when the client sent none."""
         return self.head[10]
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The client's `(host, port)`, when known."""
+        return self._client
 
     # -- what is parsed on first use ---------------------------------------------
 
@@ -312,8 +315,9 @@ class Request:
             raise ValueError(f"{prefix!r} is not a path prefix of {path!r}")
         depth = prefix.count("/")
         raw_segments = self.raw_path.split("/")
-        copy = Request.__new__(Request)
-        for name in Request.__slots__:
+        cls = type(self)
+        copy = cls.__new__(cls)
+        for name in _slots(cls):
             setattr(copy, name, getattr(self, name))
         copy.head = self.head._replace(
             path=path[len(prefix) :] or "/",
@@ -324,6 +328,12 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target}>"
+
+
+def _slots(cls: type[Request]) -> Iterator[str]:
+    # What a copy of a request (or of a subclass's: the WSGI adapter's) carries over.
+    for klass in cls.__mro__:
+        yield from klass.__dict__.get("__slots__", ())
 
 
 __all__ = ["Request"]

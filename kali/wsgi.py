@@ -36,7 +36,7 @@ from ._wire import NO_BODY_STATUS, body_parts, wsgi_start
 from .body import BodyBuffer
 from .errors import ProtocolError
 from .live import Stream, Subscription
-from .multidict import EnvironHeaders
+from .multidict import EnvironHeaders, Headers
 from .pipeline import SECURITY_HEADERS, Pipeline
 from .protection import SAFE_METHODS, Guard
 from .protocol import RequestHead, decode_path
@@ -51,6 +51,8 @@ Environ = dict[str, Any]
 # A character a raw path holds only percent-encoded (searching for one costs less
 # than matching the whole path against the others: no match object is made).
 _ENCODED_IN_PATH = re.compile(r"[^A-Za-z0-9/\-._~!$&'()*+,;=:@]")
+# Paths found to hold none (a program's few pages, and then no more are kept).
+_plain_paths: set[str] = set()
 
 
 class WSGIAdapter:
@@ -135,7 +137,7 @@ class WSGIAdapter:
             response = refusal  # wsgi.input is never read
         else:
             try:
-                request = _request(environ, method, host)
+                request = _EnvironRequest.read(environ, method, host)
             except ValueError as exc:
                 response = Response.status_page(400, str(exc))
             else:
@@ -173,57 +175,83 @@ class WSGIAdapter:
         return chunks
 
 
-def _request(environ: Environ, method: str, host: str | None) -> Request:
-    # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes and
-    # percent-encode what a raw path cannot hold, so that it decodes once, as
-    # UTF-8. The app sees the path below its mount point (SCRIPT_NAME) as root_path.
-    path = environ.get("PATH_INFO", "") or "/"
-    if _ENCODED_IN_PATH.search(path) is None:  # the usual case: nothing to encode or decode
-        raw_path = path
-    else:
-        raw_path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
-        try:
-            path = decode_path(raw_path)
-        except ProtocolError as exc:
-            raise ValueError(exc.message) from None
-    query = environ.get("QUERY_STRING", "")
-    length_text = environ.get("CONTENT_LENGTH")
-    if length_text and length_text.isdigit():
-        length: int | None = int(length_text)
-    elif environ.get("wsgi.input_terminated"):
-        length = None  # chunked: read to the end
-    else:
-        length = 0
-    body: bytes | BodyBuffer = (
-        b"" if length == 0 else BodyBuffer.from_reader(environ["wsgi.input"].read, length)
-    )
-    address = environ.get("REMOTE_ADDR")
-    client = (address, int(environ.get("REMOTE_PORT") or 0)) if address else None
-    script_name = environ.get("SCRIPT_NAME", "")
-    # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path), as the parser does.
-    head: RequestHead = tuple.__new__(
-        RequestHead,
-        (
-            method,
-            raw_path + "?" + query if query else raw_path,
-            path,
-            raw_path,
-            query,
-            environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
-            [],
-            True,
-            False,
-            length,
-            host,
-        ),
-    )
-    return Request.from_head(
-        head,
-        body,
-        client,
-        headers=EnvironHeaders(environ),
-        root_path=script_name.encode("latin-1").decode("utf-8", "replace") if script_name else "",
-    )
+class _EnvironRequest(Request):
+    """A request read from a WSGI environ. Its header fields and the client's
+    address are read from the environ when the handler asks for them."""
+
+    __slots__ = ("_environ",)
+
+    _environ: Environ
+
+    @classmethod
+    def read(cls, environ: Environ, method: str, host: str | None) -> _EnvironRequest:
+        """The request in `environ`, whose method and Host header the adapter has
+        read; a `ValueError` if its path is not valid UTF-8 once decoded."""
+        # PEP 3333 gives PATH_INFO decoded as Latin-1; re-encode it to bytes and
+        # percent-encode what a raw path cannot hold, so that it decodes once, as
+        # UTF-8.
+        path = environ.get("PATH_INFO", "") or "/"
+        if path in _plain_paths:  # PERF: a path seen before costs a set lookup, not a search
+            raw_path = path
+        elif _ENCODED_IN_PATH.search(path) is None:  # nothing to encode or decode
+            raw_path = path
+            if len(_plain_paths) < 1024:
+                _plain_paths.add(path)
+        else:
+            raw_path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+            try:
+                path = decode_path(raw_path)
+            except ProtocolError as exc:
+                raise ValueError(exc.message) from None
+        query = environ.get("QUERY_STRING", "")
+        length_text = environ.get("CONTENT_LENGTH")
+        if length_text and length_text.isdigit():
+            length: int | None = int(length_text)
+        elif environ.get("wsgi.input_terminated"):
+            length = None  # chunked: read to the end
+        else:
+            length = 0
+        body: bytes | BodyBuffer = (
+            b"" if length == 0 else BodyBuffer.from_reader(environ["wsgi.input"].read, length)
+        )
+        # tuple.__new__ skips the Python-level RequestHead.__new__ (hot path), as the parser does.
+        head: RequestHead = tuple.__new__(
+            RequestHead,
+            (
+                method,
+                raw_path + "?" + query if query else raw_path,
+                path,
+                raw_path,
+                query,
+                environ.get("SERVER_PROTOCOL", "HTTP/1.1")[5:] or "1.1",
+                [],
+                True,
+                False,
+                length,
+                host,
+            ),
+        )
+        self = cls.from_head(head, body)
+        self._environ = environ
+        # The app sees the path below its mount point (SCRIPT_NAME) as root_path.
+        script_name = environ.get("SCRIPT_NAME")
+        if script_name:
+            self.root_path = script_name.encode("latin-1").decode("utf-8", "replace")
+        return self
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The client's `(host, port)`, from `REMOTE_ADDR` and `REMOTE_PORT`."""
+        address = self._environ.get("REMOTE_ADDR")
+        return (address, int(self._environ.get("REMOTE_PORT") or 0)) if address else None
+
+    @property
+    def headers(self) -> Headers:
+        """Header fields, read from the environ's `HTTP_*` keys as they are asked for."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = EnvironHeaders(self._environ)
+        return headers
 
 
 def _steps(stream: Stream) -> Iterator[bytes]:
