@@ -416,6 +416,15 @@ class App:
         except Exception as exc:
             return self._error_response(request, exc)
 
+    def _pipeline_entry(self) -> tuple[Handler, Callable[[Request, Exception], Response]] | None:
+        """The middleware and router (compiled now) and the error pages: what a
+        [`Pipeline`][kali.pipeline.Pipeline] calls in place of `__call__`, which
+        answers the same with one frame more (`None` if a subclass overrides it)."""
+        if type(self).__call__ is not App.__call__:
+            return None
+        self.compile()
+        return self._inner, self._error_response
+
     def _compile_and_dispatch(self, request: Request) -> ResponseValue:
         self.compile()
         return self._inner(request)

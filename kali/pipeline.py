@@ -22,7 +22,7 @@ import hmac
 import inspect
 import logging
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import FunctionType, MethodType
 from typing import Final
@@ -36,6 +36,9 @@ from .request import Request
 from .response import HTML, Response, ResponseHeaders, local_path
 from .templating.markup import escape
 from .typing import Handler, ResponseValue
+
+ErrorPages = Callable[[Request, Exception], Response]
+"""An App's error pages: the response for an exception its handlers raised."""
 
 log = logging.getLogger("kali")
 
@@ -143,7 +146,7 @@ class Pipeline:
             `{}` sends none. Defaults to [`SECURITY_HEADERS`][kali.pipeline.SECURITY_HEADERS].
     """
 
-    __slots__ = ("_call", "_handler", "debug", "defaults", "guard", "launch_token")
+    __slots__ = ("_call", "_handler", "_pages", "debug", "defaults", "guard", "launch_token")
 
     def __init__(
         self,
@@ -171,7 +174,30 @@ class Pipeline:
     @handler.setter
     def handler(self, handler: Handler) -> None:
         self._handler = handler
-        self._call = _direct(handler)
+        self._call: Handler = self._bind
+        self._pages: ErrorPages | None = None
+
+    def _bind(self, request: Request) -> ResponseValue:
+        # On the first request (an App's routes are all in by then): what to call.
+        # An App hands over its layers (compiled now) and its error pages, so that
+        # each request calls its router directly, one frame fewer than App.__call__.
+        entry = getattr(self._handler, "_pipeline_entry", None)
+        layers = entry() if entry is not None else None
+        if layers is not None:
+            self._call, self._pages = layers
+        else:
+            self._call = _direct(self._handler)
+        return self._call(request)
+
+    def _error(self, request: Request, exc: Exception) -> Response:
+        # The handler raised: its App's error page, else (or if that fails) ours.
+        pages = self._pages
+        if pages is not None:
+            try:
+                return pages(request, exc)
+            except Exception as failure:
+                exc = failure
+        return fallback_page(request, exc, self.debug)
 
     def refuse(
         self,
@@ -249,7 +275,7 @@ class Pipeline:
             value = self._call(request)
             response = value if type(value) is Response else to_response(value)
         except Exception as exc:
-            response = fallback_page(request, exc, self.debug)
+            response = self._error(request, exc)
         if request.head.content_length != 0:  # PERF: a request without a body holds no file
             _close_after(request, response)
         return response
@@ -276,7 +302,7 @@ class Pipeline:
                 ), False
             response = value if type(value) is Response else to_response(value)
         except Exception as exc:
-            response = fallback_page(request, exc, self.debug)
+            response = self._error(request, exc)
         if request.head.content_length != 0:
             _close_after(request, response)
         method = request.method
