@@ -57,3 +57,58 @@ def test_a_body_read_later_is_closed_too() -> None:
 
     Pipeline(handler, guard=Guard("127.0.0.1", None)).respond(kali.Request("POST", "/", body=body))
     assert files[0].closed
+
+
+def test_an_app_subclass_that_overrides_call_is_still_called() -> None:
+    # The pipeline calls an App's router directly, unless its __call__ is its own.
+    class Counted(kali.App):
+        calls = 0
+
+        def __call__(self, request: kali.Request) -> kali.Response:
+            Counted.calls += 1
+            return super().__call__(request)
+
+    app = Counted()
+    app.get("/")(lambda request: "home")
+    client = TestClient(app)
+    assert client.get("/").text == "home"
+    assert client.get("/").text == "home"
+    assert Counted.calls == 2
+
+
+def test_an_apps_error_pages_answer_through_the_pipeline() -> None:
+    app = kali.App()
+
+    @app.get("/boom")
+    def boom(request: kali.Request) -> str:
+        raise LookupError("no such row")
+
+    @app.error(LookupError)
+    def missing(request: kali.Request, error: Exception) -> str:
+        return f"missing: {error}"
+
+    @app.error(404)
+    def not_found(request: kali.Request, error: kali.HTTPError) -> str:
+        return "nothing here"
+
+    client = TestClient(app, raise_server_exceptions=False)
+    boomed = client.get("/boom")
+    assert (boomed.status, boomed.text) == (500, "missing: no such row")
+    nowhere = client.get("/nowhere")
+    assert (nowhere.status, nowhere.text) == (404, "nothing here")
+
+
+def test_an_error_page_that_fails_falls_back_to_kalis_own() -> None:
+    app = kali.App()
+
+    @app.get("/boom")
+    def boom(request: kali.Request) -> str:
+        raise LookupError("no such row")
+
+    @app.error(500)
+    def broken(request: kali.Request, error: Exception) -> str:
+        raise RuntimeError("the error page is broken too")
+
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status == 500
+    assert "the error page is broken too" not in response.text  # no traceback outside debug

@@ -126,3 +126,23 @@ def test_a_streamed_body_under_waitress(waitress_port: int) -> None:
     assert response.getheader("content-length") is None  # waitress frames it
     assert response.read() == b"step 0\nstep 1\nstep 2\n"
     connection.close()
+
+
+def test_the_client_and_headers_come_from_the_environ_in_a_mounted_app() -> None:
+    # Read on first use, and still there in the copy a mount hands its inner app.
+    inner = kali.App()
+
+    @inner.get("/who")
+    def who(request: kali.Request) -> str:
+        return f"{request.client}|{request.headers.get('user-agent')}|{request.root_path}"
+
+    outer = kali.App()
+    outer.mount("/inner", inner)
+    environ = {
+        "PATH_INFO": "/inner/who",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50123",
+        "HTTP_USER_AGENT": "probe/1.0",
+    }
+    status, body = call_wsgi(outer, environ)
+    assert (status, body) == ("200 OK", b"('127.0.0.1', 50123)|probe/1.0|/inner")
