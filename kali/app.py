@@ -344,8 +344,8 @@ class App:
         """
         if self._match is not None:
             return
-        self._match = self.router.compile()
-        handler: Handler = self._make_dispatch(self._match)
+        match = self.router.compile()
+        handler: Handler = self._make_dispatch(match)
         for middleware in reversed(self._middleware):
             wrapped = middleware(handler)
             if not callable(wrapped):
@@ -354,6 +354,7 @@ class App:
                     "a middleware takes the next handler and returns a new one"
                 )
             handler = wrapped
+        self._match = match  # compiled, now that no middleware failed
         self._inner = handler
         for endpoint in self.router.endpoints:
             if endpoint.is_mount and isinstance(endpoint.handler, App):

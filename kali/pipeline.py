@@ -181,8 +181,12 @@ class Pipeline:
         # On the first request (an App's routes are all in by then): what to call.
         # An App hands over its layers (compiled now) and its error pages, so that
         # each request calls its router directly, one frame fewer than App.__call__.
-        entry = getattr(self._handler, "_pipeline_entry", None)
-        layers = entry() if entry is not None else None
+        # (read from the type: a proxy forwarding attributes to an App is not one)
+        entry = getattr(type(self._handler), "_pipeline_entry", None)
+        try:
+            layers = entry(self._handler) if entry is not None else None
+        except Exception:  # its routes do not compile: App.__call__ answers with its pages
+            layers = None
         if layers is not None:
             self._call, self._pages = layers
         else:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
+from copy import copy as _copy
 from typing import IO, Any, Self
 from urllib.parse import unquote
 
@@ -177,6 +178,11 @@ class Request:
         """The client's `(host, port)`, when known."""
         return self._client
 
+    @client.setter
+    def client(self, client: tuple[str, int] | None) -> None:
+        # A middleware may set it (the address a trusted proxy forwarded, say).
+        self._client = client
+
     # -- what is parsed on first use ---------------------------------------------
 
     @property
@@ -315,10 +321,12 @@ class Request:
             raise ValueError(f"{prefix!r} is not a path prefix of {path!r}")
         depth = prefix.count("/")
         raw_segments = self.raw_path.split("/")
-        cls = type(self)
-        copy = cls.__new__(cls)
-        for name in _slots(cls):
-            setattr(copy, name, getattr(self, name))
+        if type(self) is Request:
+            copy = Request.__new__(Request)
+            for name in Request.__slots__:
+                setattr(copy, name, getattr(self, name))
+        else:  # a subclass's (the WSGI adapter's, say), with whatever state it adds
+            copy = _copy(self)
         copy.head = self.head._replace(
             path=path[len(prefix) :] or "/",
             raw_path="/".join(["", *raw_segments[depth + 1 :]]) or "/",
@@ -328,12 +336,6 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.target}>"
-
-
-def _slots(cls: type[Request]) -> Iterator[str]:
-    # What a copy of a request (or of a subclass's: the WSGI adapter's) carries over.
-    for klass in cls.__mro__:
-        yield from klass.__dict__.get("__slots__", ())
 
 
 __all__ = ["Request"]

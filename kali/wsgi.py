@@ -241,9 +241,22 @@ class _EnvironRequest(Request):
 
     @property
     def client(self) -> tuple[str, int] | None:
-        """The client's `(host, port)`, from `REMOTE_ADDR` and `REMOTE_PORT`."""
-        address = self._environ.get("REMOTE_ADDR")
-        return (address, int(self._environ.get("REMOTE_PORT") or 0)) if address else None
+        """The client's `(host, port)`, from `REMOTE_ADDR` and `REMOTE_PORT` (0
+        when the server gives no port, or not a number), unless it was set."""
+        client = self._client
+        if client is None:
+            address = self._environ.get("REMOTE_ADDR")
+            if address:
+                port = str(self._environ.get("REMOTE_PORT") or "")
+                client = self._client = (
+                    address,
+                    int(port) if port.isdecimal() and port.isascii() else 0,
+                )
+        return client
+
+    @client.setter
+    def client(self, client: tuple[str, int] | None) -> None:
+        self._client = client
 
     @property
     def headers(self) -> Headers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import IO
+from unittest.mock import Mock
 
 import pytest
 
@@ -112,3 +113,37 @@ def test_an_error_page_that_fails_falls_back_to_kalis_own() -> None:
     response = TestClient(app, raise_server_exceptions=False).get("/boom")
     assert response.status == 500
     assert "the error page is broken too" not in response.text  # no traceback outside debug
+
+
+def test_an_object_that_forwards_to_an_app_is_called_itself() -> None:
+    # The pipeline's shortcut to an App's router is for an App only: a proxy that
+    # forwards attribute lookups to one, or a mock, is called as it is.
+    app = kali.App()
+    app.get("/")(lambda request: "index")
+
+    class Proxy:
+        def __init__(self, app: kali.App) -> None:
+            self.app = app
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.app, name)
+
+        def __call__(self, request: kali.Request) -> kali.Response:
+            response = self.app(request)
+            response.headers.add("X-Proxy", "1")
+            return response
+
+    answer = TestClient(Proxy(app)).get("/")
+    assert (answer.text, answer.headers.get("x-proxy")) == ("index", "1")
+    assert TestClient(Mock(return_value="hi")).get("/").text == "hi"
+
+
+def test_an_app_whose_middleware_fails_answers_with_its_error_page_every_time() -> None:
+    app = kali.App()
+    app.get("/")(lambda request: "index")
+    app.error(500)(lambda request, error: "our 500 page")
+    app.use(lambda handler: None)  # type: ignore[arg-type, return-value]
+    client = TestClient(app, raise_server_exceptions=False)
+    for _ in range(2):
+        answer = client.get("/")
+        assert (answer.status, answer.text) == (500, "our 500 page")

@@ -55,3 +55,31 @@ def test_deeply_nested_json_is_a_400_not_a_500() -> None:
     with pytest.raises(kali.HTTPError) as info:
         kali.Request("POST", "/", body=b"[" * 100_000).json()
     assert info.value.status == 400
+
+
+class _Annotated(kali.Request):
+    """A subclass as an app might write one: state of its own, some of it unset."""
+
+    __slots__ = ("__cache", "__weakref__", "note")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.note = "kept"
+
+
+class _Unslotted(kali.Request):
+    pass
+
+
+@pytest.mark.parametrize("kind", [kali.Request, _Annotated, _Unslotted])
+def test_a_mounted_copy_keeps_the_requests_type_and_state(kind: type[kali.Request]) -> None:
+    request = kind("GET", "/admin/users?page=2", client=("10.0.0.1", 4000))
+    if kind is _Unslotted:
+        request.note = "kept"  # type: ignore[attr-defined]
+    request.client = ("10.0.0.9", 0)  # a middleware may set it
+    copy = request.mounted("/admin")
+    assert type(copy) is kind
+    assert (copy.path, copy.root_path, copy.query["page"]) == ("/users", "/admin", "2")
+    assert copy.client == ("10.0.0.9", 0)
+    if kind is not kali.Request:
+        assert copy.note == "kept"  # type: ignore[attr-defined]

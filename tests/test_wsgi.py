@@ -146,3 +146,21 @@ def test_the_client_and_headers_come_from_the_environ_in_a_mounted_app() -> None
     }
     status, body = call_wsgi(outer, environ)
     assert (status, body) == ("200 OK", b"('127.0.0.1', 50123)|probe/1.0|/inner")
+
+
+def test_the_client_under_wsgi_can_be_set_and_survives_a_bad_port() -> None:
+    def forwarded(handler: kali.Handler) -> kali.Handler:
+        def middleware(request: kali.Request) -> kali.ResponseValue:
+            if request.headers.get("x-forwarded-for"):
+                request.client = (request.headers["x-forwarded-for"], 0)
+            return handler(request)
+
+        return middleware
+
+    app = kali.App()
+    app.use(forwarded)
+    app.get("/")(lambda request: repr(request.client))
+    environ = {"REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "not a port"}
+    assert call_wsgi(app, environ) == ("200 OK", b"('127.0.0.1', 0)")
+    proxied = {**environ, "HTTP_X_FORWARDED_FOR": "10.0.0.9"}
+    assert call_wsgi(app, proxied) == ("200 OK", b"('10.0.0.9', 0)")

@@ -253,7 +253,7 @@ def analyse(
     positional = (
         tuple(p.name for p in leading) == names
         and all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in leading)
-        and _takes_what_it_wraps(handler)
+        and (_as_declared(handler) or _takes_by_position(handler, len(names)))
     )
     if not specs and not var_keyword:
         return None, positional, _plain_caller(handler, names, positional)
@@ -263,8 +263,11 @@ def analyse(
     if var_keyword or any(spec.many for spec in specs):
         return binder, positional, _bound_caller(handler, names, binder, positional)
     # PERF: every value passed by position when no parameter is keyword-only.
-    by_position = positional and all(
-        p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params[1:]
+    # (a decorated handler's query values go by name: its wrapper may inject others)
+    by_position = (
+        positional
+        and _as_declared(handler)
+        and all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params[1:])
     )
     return binder, positional, _generated_caller(handler, names, specs, form, by_position)
 
@@ -272,17 +275,26 @@ def analyse(
 _Fail = Callable[[str, str], Exception]
 
 
-def _takes_what_it_wraps(handler: Any) -> bool:
-    """Whether a decorated handler's own parameters are those of the function it
-    wraps (`inspect.signature` reads the wrapped one): a wrapper taking `**kwargs`
-    must be called by name."""
-    if getattr(handler, "__wrapped__", None) is None:
+def _as_declared(handler: Any) -> bool:
+    """Whether `handler` is called as `inspect.signature` reads it: not a
+    decorator's wrapper (`functools.wraps`), nor one that sets `__signature__`."""
+    return (
+        getattr(handler, "__wrapped__", None) is None
+        and getattr(handler, "__signature__", None) is None
+    )
+
+
+def _takes_by_position(handler: Any, count: int) -> bool:
+    """Whether a decorated handler's own code takes the request and `count` more
+    values by position (a wrapper taking `(request, **kwargs)` does not)."""
+    function = getattr(handler, "__func__", handler)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return True  # not Python code: as declared
+    if code.co_flags & inspect.CO_VARARGS:
         return True
-    try:
-        own = inspect.signature(handler, follow_wrapped=False)
-    except (TypeError, ValueError):
-        return False
-    return own.parameters == inspect.signature(handler).parameters
+    bound = 1 if getattr(handler, "__self__", None) is not None else 0
+    return bool(code.co_argcount - bound >= 1 + count)
 
 
 def _request_first(

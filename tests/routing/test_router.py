@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import enum
 import functools
+import inspect
 import uuid
 from collections.abc import Callable
 from typing import Literal
@@ -492,6 +493,38 @@ def wrapped(request: Request, id: int, limit: int = 10, q: str = "") -> str:
     return repr((id, limit, q))
 
 
+def _passes_by_position(handler: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(handler)
+    def wrapper(request: Request, *values: object) -> str:
+        return handler(request, *values)
+
+    return wrapper
+
+
+@_calls.get("/wrapped-by-position/<int:id>")
+@_passes_by_position
+def wrapped_by_position(request: Request, id: int) -> str:
+    return repr((id, 10, ""))
+
+
+def _injects_limit(handler: Callable[..., str]) -> Callable[..., str]:
+    # A decorator that supplies a parameter itself, hidden from kali by __signature__.
+    @functools.wraps(handler)
+    def wrapper(request: Request, *args: object, **kwargs: object) -> str:
+        return handler(request, *args, limit=3, **kwargs)
+
+    signature = inspect.signature(handler)
+    hidden = [p for p in signature.parameters.values() if p.name != "limit"]
+    wrapper.__signature__ = signature.replace(parameters=hidden)  # type: ignore[attr-defined]
+    return wrapper
+
+
+@_calls.get("/injected/<int:id>")
+@_injects_limit
+def injected(request: Request, id: int, limit: int, q: str = "") -> str:
+    return repr((id, limit, q))
+
+
 @_calls.get("/keyword-only/<int:id>")
 def keyword_only(request: Request, id: int, limit: int = 10, *, q: str = "") -> str:
     return repr((id, limit, q))
@@ -509,6 +542,14 @@ def test_path_and_query_values_reach_any_handler_signature(route: str) -> None:
     calls = TestClient(_calls)
     assert calls.get(f"/{route}/7?q=x&limit=3").text == "(7, 3, 'x')"
     assert calls.get(f"/{route}/7").text == "(7, 10, '')"
+
+
+def test_a_decorated_handler_gets_path_values_as_its_wrapper_takes_them() -> None:
+    # A wrapper taking *args gets them by position; one that injects a parameter
+    # it hides with __signature__ gets the query values by name.
+    calls = TestClient(_calls)
+    assert calls.get("/wrapped-by-position/7").text == "(7, 10, '')"
+    assert calls.get("/injected/7?q=x").text == "(7, 3, 'x')"
 
 
 # -- resources -------------------------------------------------------------------------
