@@ -176,12 +176,17 @@ class Request:
     @property
     def client(self) -> tuple[str, int] | None:
         """The client's `(host, port)`, when known."""
-        return self._client
+        client = self._client
+        return client if client is not None else self._find_client()
 
     @client.setter
     def client(self, client: tuple[str, int] | None) -> None:
         # A middleware may set it (the address a trusted proxy forwarded, say).
         self._client = client
+
+    def _find_client(self) -> tuple[str, int] | None:
+        # Where a subclass reads a client not given to it (the WSGI adapter's: its environ).
+        return None
 
     # -- what is parsed on first use ---------------------------------------------
 

@@ -239,24 +239,14 @@ class _EnvironRequest(Request):
             self.root_path = script_name.encode("latin-1").decode("utf-8", "replace")
         return self
 
-    @property
-    def client(self) -> tuple[str, int] | None:
-        """The client's `(host, port)`, from `REMOTE_ADDR` and `REMOTE_PORT` (0
-        when the server gives no port, or not a number), unless it was set."""
-        client = self._client
-        if client is None:
-            address = self._environ.get("REMOTE_ADDR")
-            if address:
-                port = str(self._environ.get("REMOTE_PORT") or "")
-                client = self._client = (
-                    address,
-                    int(port) if port.isdecimal() and port.isascii() else 0,
-                )
+    def _find_client(self) -> tuple[str, int] | None:
+        # REMOTE_ADDR and REMOTE_PORT (0 when the server gives no port, or not a number).
+        address = self._environ.get("REMOTE_ADDR")
+        if not address:
+            return None
+        port = str(self._environ.get("REMOTE_PORT") or "")
+        client = self._client = (address, int(port) if port.isdecimal() and port.isascii() else 0)
         return client
-
-    @client.setter
-    def client(self, client: tuple[str, int] | None) -> None:
-        self._client = client
 
     @property
     def headers(self) -> Headers:
