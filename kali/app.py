@@ -96,6 +96,7 @@ class App:
         """The app's timers, run by the server between requests (see [`kali.scheduler`][])."""
         self._match: Callable[[str, str], Match | None] | None = None
         self._inner: Handler = self._compile_and_dispatch
+        self._dispatch_source = ""
         self.add_routes(routes)
 
     # -- converters, routes, resources, mounts ----------------------------------
@@ -345,7 +346,13 @@ class App:
         if self._match is not None:
             return
         match = self.router.compile()
-        handler: Handler = self._make_dispatch(match)
+        # The innermost handler: normalize the path, match it, call the route.
+        handler: Handler
+        handler, self._dispatch_source = self.router.dispatcher(
+            before=self._before_match,
+            unmatched=self._unmatched,
+            seen=self._record if self._middleware else None,
+        )
         for middleware in reversed(self._middleware):
             wrapped = middleware(handler)
             if not callable(wrapped):
@@ -390,8 +397,11 @@ class App:
 
     @property
     def matcher_source(self) -> str:
-        """The Python source of the generated matcher (compiles the app)."""
-        return self.router.source
+        """The Python source of the generated matcher, `match(method, path)`, then of
+        `dispatch(request)`, which answers each request from the same tree (compiles
+        the app)."""
+        self.compile()
+        return self.router.source + "\n" + self._dispatch_source
 
     def url_for(self, target: Callable[..., ResponseValue] | str, /, **params: Any) -> str:
         """The URL path of the route for `target` (a handler or a route name).
@@ -430,29 +440,22 @@ class App:
         self.compile()
         return self._inner(request)
 
-    def _make_dispatch(self, match: Callable[[str, str], Match | None]) -> Handler:
-        """The innermost handler: normalize the path, match it, call the route."""
-        unmatched = self._unmatched
-        record = bool(self._middleware)  # tell the middleware which app and route answered
+    def _before_match(self, request: Request) -> str | Response:
+        """What the dispatcher asks of a request whose path has `//` or `/.`, or
+        that is a POST: the redirect to the normal path, or the method to match."""
+        head = request.head
+        raw = head.raw_path
+        if "//" in raw or "/." in head.path:
+            normal = normalize_path(raw)
+            if normal != raw:
+                return _redirect(request, normal)
+        if head.method == "POST" and request.has_form:
+            head = _override_method(request)
+        return head.method
 
-        def dispatch(request: Request) -> ResponseValue:
-            head = request.head
-            raw = head.raw_path
-            if "//" in raw or "/." in head.path:
-                normal = normalize_path(raw)
-                if normal != raw:
-                    return _redirect(request, normal)
-            if head.method == "POST" and request.has_form:
-                head = _override_method(request)
-            found = match(head.method, raw)
-            if found is None:
-                return unmatched(request)
-            if record:
-                request.state.update({"kali.app": self, "kali.endpoint": found[1]})
-            result: ResponseValue = found[1].call(request, found[2])
-            return result
-
-        return dispatch
+    def _record(self, request: Request, endpoint: Endpoint) -> None:
+        """Tell the middleware which app and route answered."""
+        request.state.update({"kali.app": self, "kali.endpoint": endpoint})
 
     def _unmatched(self, request: Request) -> Response:
         raw = request.raw_path

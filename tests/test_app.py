@@ -321,3 +321,60 @@ def test_setup_mistakes_name_the_line_that_made_them() -> None:
     with pytest.raises(kali.ConfigurationError) as page:
         app.error(404)("x")  # type: ignore[type-var]
     assert str(page.value).endswith(f"needs a function, not 'x' ({called_at(page)})")
+
+
+def test_a_handler_returning_none_is_reported_not_taken_for_a_miss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The dispatcher calls the route from inside the matcher. Where the table makes it
+    # backtrack, a handler's None must not send it on to the next candidate route.
+    monkeypatch.setattr(kali.routing.compiler, "INLINE_STATIC_LIMIT", 0)
+    calls: list[str] = []
+    app = kali.App()
+
+    @app.get("/a/<x>/b")
+    def first(request: Request, x: str) -> str:
+        calls.append(f"first {x}")
+        return None  # type: ignore[return-value]
+
+    @app.get("/a/<path:p>")
+    def second(request: Request, p: str) -> str:
+        calls.append(f"second {p}")
+        return p
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/a/z/b").status == 500  # "did it forget to return?"
+    assert calls == ["first z"]
+    assert client.get("/a/z/c").text == "z/c"
+    assert calls == ["first z", "second z/c"]
+
+
+def test_the_middleware_learns_which_app_and_route_answered() -> None:
+    answered: list[str] = []
+
+    def middleware(next_handler: Handler) -> Handler:
+        def handle(request: Request) -> ResponseValue:
+            try:
+                return next_handler(request)
+            finally:  # a 404 or 405 is an HTTPError seen here
+                endpoint = request.state.get("kali.endpoint")
+                answered.append(endpoint.pattern if endpoint else "-")
+
+        return handle
+
+    inner = kali.App()
+    inner.get("/x")(lambda request: "inner x")
+    app = kali.App()
+    app.use(middleware)
+    app.get("/")(lambda request: "home")
+    app.get("/n/<int:n>")(lambda request, n: f"n={n}")
+    app.mount("/sub", inner)
+    client = TestClient(app)
+    assert client.get("/").text == "home"
+    assert client.get("/n/7").text == "n=7"
+    assert client.head("/n/7").status == 200
+    assert client.get("/sub/x").text == "inner x"
+    assert client.get("/nowhere").status == 404
+    assert client.post("/").status == 405
+    assert client.get("/n//7").status == 301
+    assert answered == ["/", "/n/<int:n>", "/n/<int:n>", "/sub", "-", "-", "-"]

@@ -16,6 +16,13 @@ backtracking; it happens only where the table has siblings. Each level does a
 bounded amount of work whatever the number of routes, so lookup cost grows
 with the path's depth only. `source` keeps the generated text for
 inspection (`print(app.matcher_source)`).
+
+`compile_dispatcher` builds a second function from the same tree,
+`dispatch(request)`, which the App calls for each request: its leaves call the
+route (`endpoint.call(request, values)`) and return what the handler returned,
+with no `Match` built on the way. A handler may return `None`, so inside it a
+failed subtree returns the sentinel `_NO` instead, and when nothing matches it
+returns `unmatched(request)` (the 404 or 405).
 """
 
 from __future__ import annotations
@@ -37,6 +44,10 @@ _INLINE = (StringConverter, IntConverter)
 _serial = itertools.count()
 
 MatchFunction = Callable[[str, str], Match | None]
+DispatchFunction = Callable[[Any], Any]
+"""`dispatch(request)`: the handler's return value, or what `unmatched` returned."""
+
+_NO = object()  # a failed subtree, in dispatch code (a handler may return None)
 
 
 def _decode(path: str) -> list[str] | None:
@@ -47,9 +58,19 @@ def _decode(path: str) -> list[str] | None:
 
 
 class _Generator:
-    def __init__(self, root: Node, static: list[Endpoint]) -> None:
+    """Writes `match(method, path)`, or with `dispatch` set, `dispatch(request)`."""
+
+    def __init__(self, root: Node, static: list[Endpoint], *, dispatch: bool = False) -> None:
         self.root = root
-        self.namespace: dict[str, Any] = {"_new": tuple.__new__, "_M": Match, "_decode": _decode}
+        self.dispatch = dispatch
+        self.seen = False  # dispatch code calls _seen(request, endpoint) before the route
+        self.no = "_NO" if dispatch else "None"  # what a failed subtree returns
+        self.namespace: dict[str, Any] = {
+            "_new": tuple.__new__,
+            "_M": Match,
+            "_decode": _decode,
+            "_NO": _NO,
+        }
         self.names: dict[int, str] = {}
         self.functions: list[str] = []
         self.scope: list[object] | None = None  # constants of the function being generated
@@ -58,11 +79,13 @@ class _Generator:
         self.pending: list[_Pending] = []
         self.tables: list[dict[str, Any]] = []
         self.counter = itertools.count()
+        self.text = ""  # the source, once generated
         self.live: set[int] = set()
         self._mark_live(root)
         # The static routes by path, each path's methods found through its tree leaf
         # (which holds the HEAD a GET route answers, too).
-        self.static: dict[str, dict[str, Match]] = {}
+        # Dispatch code finds the endpoint instead of a Match.
+        self.static: dict[str, dict[str, Match | Endpoint]] = {}
         for endpoint in static:
             node = root
             for segment in endpoint.segments:
@@ -70,7 +93,7 @@ class _Generator:
             entry = self.static.setdefault(endpoint.pattern, {})
             for method, target in node.leaf.items():
                 if target.is_static:
-                    entry[method] = Match(target.handler, target, ())
+                    entry[method] = target if dispatch else Match(target.handler, target, ())
 
     # -- helpers ---------------------------------------------------------------
 
@@ -107,22 +130,42 @@ class _Generator:
     # -- code ------------------------------------------------------------------
 
     def source(self) -> str:
-        out = ["def match(method, path):"]
         ind = "    "
+        if self.dispatch:
+            # The path and method to match; the rare requests that may be redirected
+            # or may name another method are handed to _before first.
+            out = [
+                "def dispatch(request):",
+                f"{ind}head = request.head",
+                f"{ind}path = head.raw_path",
+                f"{ind}method = head.method",
+                f"{ind}if '//' in path or '/.' in head.path or method == 'POST':",
+                f"{ind}    method = _before(request)",
+                f"{ind}    if type(method) is not str:",
+                f"{ind}        return method",
+            ]
+            fail = "return _unmatched(request)"
+        else:
+            out = ["def match(method, path):"]
+            fail = "return None"
         live = self.is_live(self.root)
         name = self.const(self.static, "_static") if self.static else ""
         if not (live or self.static):
-            out += [f"{ind}return None", ""]
+            out += [f"{ind}{fail}", ""]
             return "\n".join([*self.functions, "\n".join(out)])
 
         def hit(table: str, key: str, at: str) -> list[str]:
-            return [
+            lines = [
                 f"{at}e = {table}.get({key})",
                 f"{at}if e is not None:",
                 f"{at}    e = e.get(method)",
                 f"{at}    if e is not None:",
-                f"{at}        return e",
             ]
+            if not self.dispatch:
+                return [*lines, f"{at}        return e"]
+            if self.seen:
+                lines.append(f"{at}        _seen(request, e)")
+            return [*lines, f"{at}        return e.call(request, ())"]
 
         # A path with '%' is looked up decoded, and only when no decoded segment holds a
         # '/' (``%2F``): a static route is never matched across a segment boundary. The
@@ -133,7 +176,7 @@ class _Generator:
             out += hit(name, "path", ind)
         out.append(f"{ind}if '%' in path:")
         out.append(f"{ind}    segs = _decode(path)")
-        out += [f"{ind}    if segs is None:", f"{ind}        return None"]
+        out += [f"{ind}    if segs is None:", f"{ind}        {fail}"]
         if self.static:
             out += [
                 f"{ind}    k = '/'.join(segs)",
@@ -147,14 +190,19 @@ class _Generator:
             out += [
                 f"{ind}    segs = path.split('/')",
                 f"{ind}if segs[0]:",
-                f"{ind}    return None",
+                f"{ind}    {fail}",
                 f"{ind}n = len(segs)",
             ]
             self.node(self.root, 1, [], out, ind)
         elif not raw_first:
             out += [f"{ind}else:", *hit(name, "path", ind + "    ")]
-        out.append(f"{ind}return None")
+        out.append(f"{ind}{fail}")
         return "\n".join([*self.functions, "\n".join(out), ""])
+
+    def args(self, caps: list[str]) -> str:
+        """The parameters of a table's function, and the arguments it is called with."""
+        first = ["request", "method"] if self.dispatch else ["method"]
+        return ", ".join([*first, "segs", "n", *caps])
 
     def function(self, node: Node, depth: int, caps: list[str]) -> _Pending:
         """A function for the subtree at `node`, reached through a table.
@@ -174,8 +222,8 @@ class _Generator:
             params = ", ".join(f"_c{i}" for i in range(len(constants)))
             self.functions.append(
                 f"def {factory}({params}):\n"
-                f"    def f({', '.join(['method', 'segs', 'n', *caps])}):\n"
-                f"{text}\n        return None\n    return f\n"
+                f"    def f({self.args(caps)}):\n"
+                f"{text}\n        return {self.no}\n    return f\n"
             )
         pending = _Pending(factory, constants)
         self.pending.append(pending)
@@ -211,12 +259,14 @@ class _Generator:
             }
             self.tables.append(table)
             name = self.const(table, "_T")
-            args = ", ".join(["method", "segs", "n", *caps])
+            args = self.args(caps)
             out += [f"{ind}f = {name}.get({s})", f"{ind}if f is not None:"]
-            if self.fallback:  # a failed subtree falls back on what comes after it
+            # A failed subtree falls back on what comes after it; at the top of
+            # dispatch code, on the final unmatched().
+            if self.fallback or (self.dispatch and self.scope is None):
                 out += [
                     f"{ind}    r = f({args})",
-                    f"{ind}    if r is not None:",
+                    f"{ind}    if r is not {self.no}:",
                     f"{ind}        return r",
                 ]
             else:
@@ -300,8 +350,10 @@ class _Generator:
         for endpoint, methods in groups.values():
             if len(endpoint.params) != len(caps):
                 raise AssertionError(f"{endpoint.pattern}: {len(caps)} values for {endpoint.names}")
-            if caps:
-                values = f"({', '.join(caps)}{',' if len(caps) == 1 else ''})"
+            values = f"({', '.join(caps)}{',' if len(caps) == 1 else ''})" if caps else "()"
+            if self.dispatch:
+                result = f"{self.const(endpoint.call, '_call')}(request, {values})"
+            elif caps:
                 result = (
                     f"_new(_M, ({self.const(endpoint.handler, '_h')}, "
                     f"{self.const(endpoint, '_r')}, {values}))"
@@ -312,9 +364,18 @@ class _Generator:
                 cond = " or ".join(f"method == {m!r}" for m in methods)
             else:
                 cond = f"method in {self.const(frozenset(methods), '_ms')}"
-            out += [f"{ind}if {cond}:", f"{ind}    return {result}"]
-        if star is not None:
+            out.append(f"{ind}if {cond}:")
+            if self.seen:
+                out.append(f"{ind}    _seen(request, {self.const(endpoint, '_r')})")
+            out.append(f"{ind}    return {result}")
+        if star is None:
+            return
+        if not self.dispatch:
             out.append(f"{ind}return {self.const(Match(star.handler, star, ()), '_m')}")
+            return
+        if self.seen:
+            out.append(f"{ind}_seen(request, {self.const(star, '_r')})")
+        out.append(f"{ind}return {self.const(star.call, '_call')}(request, ())")
 
 
 class _Pending:
@@ -334,7 +395,37 @@ def compile_matcher(root: Node, static: list[Endpoint]) -> tuple[MatchFunction, 
     `static` lists the endpoints without parameters, found by one dict lookup.
     """
     generator = _Generator(root, static)
-    source = generator.source()
+    match: MatchFunction = _run(generator)["match"]
+    return match, generator.text
+
+
+def compile_dispatcher(
+    root: Node,
+    static: list[Endpoint],
+    *,
+    before: Callable[[Any], Any],
+    unmatched: DispatchFunction,
+    seen: Callable[[Any, Endpoint], object] | None = None,
+) -> tuple[DispatchFunction, str]:
+    """Generate, compile and return `dispatch(request)` and its source.
+
+    It matches `request.head.method` and `request.head.raw_path` as `match`
+    does, then calls the route. A request whose path has `//` or `/.`, or
+    whose method is POST, goes to `before(request)` first: it returns the
+    method to match, or a response to answer with instead. Without a match,
+    `dispatch` returns `unmatched(request)`. With `seen`, `seen(request,
+    endpoint)` is called before the route.
+    """
+    generator = _Generator(root, static, dispatch=True)
+    generator.seen = seen is not None
+    generator.namespace.update(_before=before, _unmatched=unmatched, _seen=seen)
+    dispatch: DispatchFunction = _run(generator)["dispatch"]
+    return dispatch, generator.text
+
+
+def _run(generator: _Generator) -> dict[str, Any]:
+    """Run the generated source; its namespace, with the tables filled in."""
+    source = generator.text = generator.source()
     filename = f"<kali routes {next(_serial)}>"
     code = compile(source, filename, "exec")
     namespace = generator.namespace
@@ -347,8 +438,13 @@ def compile_matcher(root: Node, static: list[Endpoint]) -> tuple[MatchFunction, 
             table[key] = target.function
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
-    match: MatchFunction = namespace["match"]
-    return match, source
+    return namespace
 
 
-__all__ = ["INLINE_STATIC_LIMIT", "MatchFunction", "compile_matcher"]
+__all__ = [
+    "INLINE_STATIC_LIMIT",
+    "DispatchFunction",
+    "MatchFunction",
+    "compile_dispatcher",
+    "compile_matcher",
+]

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from ..request import Request
 from ..typing import ResponseValue
 from . import tree
-from .compiler import MatchFunction, compile_matcher
+from .compiler import MatchFunction, compile_dispatcher, compile_matcher
 from .converters import DEFAULT_CONVERTERS, Converter, is_greedy, output_type
 from .endpoint import Endpoint, Match
 from .errors import (
@@ -195,6 +195,25 @@ class Router:
                 static = [e for e in self._endpoints if e.is_static]
                 self._match, self._source = compile_matcher(self._root, static)
         return self._match
+
+    def dispatcher(
+        self,
+        *,
+        before: Callable[[Request], str | ResponseValue],
+        unmatched: Callable[[Request], ResponseValue],
+        seen: Callable[[Request, Endpoint], object] | None = None,
+    ) -> tuple[Callable[[Request], ResponseValue], str]:
+        """Generate `dispatch(request)` from the same tree as the matcher (compiling
+        the routes first): it matches the request and calls the route's handler.
+        Returns the function and its source; see
+        [`compile_dispatcher`][kali.routing.compiler.compile_dispatcher].
+        """
+        self.compile()
+        static = [e for e in self._endpoints if e.is_static]
+        with gc_paused():
+            return compile_dispatcher(
+                self._root, static, before=before, unmatched=unmatched, seen=seen
+            )
 
     def match(self, method: str, path: str) -> Match | None:
         """The endpoint for `method` and `path`, or `None` (a 404 or a 405).
