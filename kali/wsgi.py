@@ -231,12 +231,20 @@ class _EnvironRequest(Request):
                 host,
             ),
         )
-        self = cls.from_head(head, body)
+        # What from_head does, without its frame (hot path).
+        self = cls.__new__(cls)
+        self.head = head
         self._environ = environ
+        self._headers = None  # read from the environ on demand
+        self._body = body
+        self._body_bytes = b"" if length == 0 else None
+        self._client = None
         # The app sees the path below its mount point (SCRIPT_NAME) as root_path.
         script_name = environ.get("SCRIPT_NAME")
-        if script_name:
-            self.root_path = script_name.encode("latin-1").decode("utf-8", "replace")
+        self.root_path = (
+            script_name.encode("latin-1").decode("utf-8", "replace") if script_name else ""
+        )
+        self._query = self._cookies = self._form = self._state = None
         return self
 
     def _find_client(self) -> tuple[str, int] | None:
