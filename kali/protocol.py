@@ -40,6 +40,12 @@ and field lines, with one regex call, and finds the few fields that matter to
 framing in the lower-cased head with another; the field list itself is split out
 only if something asks for it (see [`HeaderFields`][kali.protocol.HeaderFields]).
 Only when validation fails does `_head_error` work out which rule was broken.
+
+A server's parsers may share a [`HeadCache`][kali.protocol.HeadCache]: a body-less
+request whose bytes were parsed before (the same client asking for the same page
+again, as browsers and polling pages do) is answered from it. Parsing is a pure
+function of the bytes and the limits, so the head is the one parsing would give;
+only a head that parsed without error is kept.
 """
 
 from __future__ import annotations
@@ -118,6 +124,10 @@ class HeaderFields(Sequence[tuple[str, str]]):
         start = at + len(key)
         end = self._text.find("\r\n", start)
         return self._text[start : end if end >= 0 else None].strip(" \t")
+
+    def fresh(self) -> HeaderFields:
+        """A view of the same fields that has split out nothing yet."""
+        return HeaderFields(self._text, self._lower, self._start)
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every field as a `(name, value)` pair, in order (the list is kept: do not change it)."""
@@ -396,11 +406,39 @@ def _suspicious(buf: bytearray, start: int) -> bool:
     return buf.count(b"\n", start, stop) != crlf or buf.count(b"\r", start, stop) != crlf
 
 
+class HeadCache(dict[bytes, "RequestHead"]):
+    """Heads of body-less requests already parsed, by their exact bytes, shared by
+    the parsers of one server (which all apply the same [`Limits`][kali.protocol.Limits]).
+
+    At most `size` heads of at most `max_bytes` bytes each are kept; when full it
+    starts over, so the heads in use are soon back and memory stays bounded.
+    """
+
+    __slots__ = ("max_bytes", "size")
+
+    def __init__(self, size: int = 256, max_bytes: int = 4096) -> None:
+        super().__init__()
+        self.size = size
+        self.max_bytes = max_bytes
+
+    def remember(self, data: bytes, head: RequestHead) -> None:
+        """Keep `head`, parsed from `data`, if it is small enough."""
+        if len(data) <= self.max_bytes:
+            if len(self) >= self.size:
+                self.clear()
+            self[data] = head
+
+
 class RequestParser:
-    """Parses the requests of one connection. See the module docstring."""
+    """Parses the requests of one connection. See the module docstring.
+
+    `heads` is a cache shared with the other parsers made with the same `limits`
+    (see [`HeadCache`][kali.protocol.HeadCache]); without it every head is parsed.
+    """
 
     __slots__ = (
         "_buf",
+        "_heads",
         "_keep_alive",
         "_limits",
         "_received",
@@ -409,8 +447,9 @@ class RequestParser:
         "_state",
     )
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, heads: HeadCache | None = None) -> None:
         self._limits = limits
+        self._heads = heads
         self._buf = bytearray()
         self._state = _HEAD
         self._scan_from = 0  # where the next search for a block's end starts
@@ -472,12 +511,21 @@ class RequestParser:
         as usual. Raises [`ProtocolError`][kali.errors.ProtocolError] as
         `next_event` would.
         """
-        if (
-            self._state is not _HEAD
-            or self._buf
-            or not data.endswith(b"\r\n\r\n")
-            or data.startswith(b"\r\n")
-        ):
+        if self._state is not _HEAD or self._buf:
+            return None
+        heads = self._heads
+        if heads is not None:
+            known = heads.get(data)
+            if known is not None:
+                # What parsing `data` gives (the parser's state included), with a
+                # field view of its own, as each parsed head has.
+                keep_alive = known[7]
+                self._keep_alive = keep_alive
+                self._received = self._remaining = 0
+                self._state = _HEAD if keep_alive else _CLOSED  # its EndOfMessage, taken
+                fields: HeaderFields = known[6]  # type: ignore[assignment]
+                return tuple.__new__(RequestHead, (*known[:6], fields.fresh(), *known[7:]))
+        if not data.endswith(b"\r\n\r\n") or data.startswith(b"\r\n"):
             return None
         end = data.find(b"\r\n\r\n")
         if end != len(data) - 4 or end > self._limits.max_head_size or not end:
@@ -491,6 +539,8 @@ class RequestParser:
             self._state = _HEAD
             return None
         self._state = _HEAD if head.keep_alive else _CLOSED  # its EndOfMessage, taken
+        if heads is not None:
+            heads.remember(data, head)
         return head
 
     def _read_head(self) -> RequestHead | _NeedData:
@@ -788,6 +838,7 @@ __all__ = [
     "Data",
     "EndOfMessage",
     "Event",
+    "HeadCache",
     "HeaderFields",
     "Limits",
     "ProtocolError",

@@ -49,7 +49,7 @@ from .live import HIGH_WATER, Stream
 from .options import ServerOptions, ServerSettings, make_options
 from .pipeline import TOKEN_PARAM, Pipeline
 from .protection import SAFE_METHODS, Guard, is_loopback
-from .protocol import NEED_DATA, Data, ProtocolError, RequestHead, RequestParser
+from .protocol import NEED_DATA, Data, HeadCache, ProtocolError, RequestHead, RequestParser
 from .request import Request
 from .response import FileBody
 from .scheduler import Scheduler
@@ -118,6 +118,7 @@ class Server:
         self.handler = handler
         self.limits = options.limits
         self.timeouts = options.timeouts
+        self._heads = HeadCache()  # the heads its connections parsed (one set of limits)
         # A listener given (bound and listening already, as `kali run --reload` hands
         # one to each restart) decides the address and port.
         self._listener = listener if listener is not None else listen(options.address, options.port)
@@ -299,7 +300,7 @@ class Server:
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
         if not _DONTWAIT:
             sock.setblocking(False)
-        conn = Connection(sock, client, RequestParser(self.limits))
+        conn = Connection(sock, client, RequestParser(self.limits, self._heads))
         conn.deadline = time.monotonic() + self.timeouts.idle
         self._connections[fd] = conn
         # The request has often arrived with the connection: try it now, and

@@ -12,6 +12,7 @@ from kali.protocol import (
     NEED_DATA,
     Data,
     EndOfMessage,
+    HeadCache,
     Limits,
     ProtocolError,
     RequestHead,
@@ -764,3 +765,37 @@ def test_trickled_trailers_are_not_quadratic() -> None:
     outcome = parse(data, range(0, len(data), 16))
     assert outcome.status is None
     assert time.perf_counter() - started < 2
+
+
+def test_a_cached_head_leaves_the_parser_as_parsing_does() -> None:
+    heads = HeadCache()
+    data = req("GET /a?x=1 HTTP/1.1", H, "X-Seen: 1")
+    first = RequestParser(heads=heads).feed_request(data)
+    parser = RequestParser(heads=heads)
+    again = parser.feed_request(data)  # from the cache
+    assert again is not None and first is not None
+    assert again == first and again is not first
+    assert again.headers is not first.headers  # a field view of its own
+    assert parser.between_requests and parser.next_event() is NEED_DATA
+    # The next request on the connection is parsed as usual.
+    assert parser.feed_request(req("GET /b HTTP/1.1", H)).path == "/b"  # type: ignore[union-attr]
+    closing = req("GET / HTTP/1.1", H, "Connection: close")
+    RequestParser(heads=heads).feed_request(closing)
+    parser = RequestParser(heads=heads)
+    assert parser.feed_request(closing).keep_alive is False  # type: ignore[union-attr]
+    assert parser.closed
+
+
+def test_the_cache_keeps_only_whole_body_less_heads_and_stays_small() -> None:
+    heads = HeadCache(size=2, max_bytes=100)
+    with pytest.raises(ProtocolError):
+        RequestParser(heads=heads).feed_request(b"GET / HTTP/1.1\r\nHost: a\x00\r\n\r\n")
+    posted = req("POST / HTTP/1.1", H, "Content-Length: 2")
+    assert RequestParser(heads=heads).feed_request(posted) is None
+    long = req("GET /" + "a" * 100 + " HTTP/1.1", H)
+    assert RequestParser(heads=heads).feed_request(long) is not None
+    assert not heads  # an error, a head with a body, a head over max_bytes: none kept
+    for path in ("/1", "/2", "/3"):
+        RequestParser(heads=heads).feed_request(req(f"GET {path} HTTP/1.1", H))
+        assert len(heads) <= 2
+    assert req("GET /3 HTTP/1.1", H) in heads

@@ -7,7 +7,15 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kali.protocol import DEFAULT_LIMITS, Data, EndOfMessage, HeaderFields, Limits, RequestHead
+from kali.protocol import (
+    DEFAULT_LIMITS,
+    Data,
+    EndOfMessage,
+    HeadCache,
+    HeaderFields,
+    Limits,
+    RequestHead,
+)
 
 from .corpus import (
     Generated,
@@ -150,12 +158,12 @@ def test_truncated_valid_request_only_needs_data(request: Generated, data: st.Da
     assert not any(isinstance(e, EndOfMessage) for e in outcome.events)
 
 
-def _one_call(data: bytes, limits: Limits) -> tuple[str, object]:
+def _one_call(data: bytes, limits: Limits, heads: HeadCache | None = None) -> tuple[str, object]:
     """What feed_request makes of `data`, continued event by event as the server does."""
     from kali.errors import ProtocolError
     from kali.protocol import NEED_DATA, RequestParser
 
-    parser = RequestParser(limits)
+    parser = RequestParser(limits, heads)
     try:
         head = parser.feed_request(data)
         if head is None:
@@ -181,6 +189,19 @@ def test_one_call_for_a_whole_request_agrees_with_the_event_by_event_way(
         assert outcome.status == found, (data, outcome)
     else:
         assert outcome.status is None and outcome.events == found, (data, outcome)
+
+
+@given(
+    data=hostile_bytes | valid_requests().map(lambda r: r.data),
+    lim=st.sampled_from([DEFAULT_LIMITS, Limits(max_head_size=64)]),
+)
+@SETTINGS
+def test_a_head_from_the_cache_is_the_head_parsing_gives(data: bytes, lim: Limits) -> None:
+    heads = HeadCache()
+    first = _one_call(data, lim, heads)
+    assert (data in heads) == (first[0] == "events" and len(data) <= heads.max_bytes)
+    assert _one_call(data, lim, heads) == first  # the second time, from the cache
+    assert _one_call(data, lim) == first
 
 
 @given(request=valid_requests())
