@@ -33,7 +33,7 @@ class HeaderBlock:
     """Header fields sent with every response unless the response sets its own
     (the security headers): their lines, written once."""
 
-    __slots__ = ("kinds", "lines", "names", "pairs", "special")
+    __slots__ = ("ends", "kinds", "lines", "names", "pairs", "special")
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self.pairs = tuple(headers.items())
@@ -41,6 +41,10 @@ class HeaderBlock:
         self.lines = "".join(f"{name}: {value}\r\n" for name, value in self.pairs)
         self.special = self.names | _FRAMING | {"content-type"}
         """Every lower-case name framing looks at."""
+        self.ends: list[tuple[float, float, bytes] | None] = [None] * 4
+        """The end of a head (these lines, Connection, Date) for each kind of
+        connection, HTTP/1.1 or 1.0 and keep-alive or not, with the second it is
+        good for."""
         self.kinds: dict[str, str] = {}
         """[`kind`][kali._wire.HeaderBlock.kind]'s answers by spelling: framing reads
         this first (one lookup, no `lower()`), and calls `kind` for a new name."""
@@ -73,7 +77,8 @@ def status_text(status: int) -> str:
 def http_date() -> str:
     """The current time as an HTTP date, recomputed at most once a second."""
     now = time.time()
-    if now - _date[1] >= 1.0:  # type: ignore[operator]
+    # A new second, or the clock stepped back.
+    if not 0.0 <= now - _date[1] < 1.0:  # type: ignore[operator]
         _date[0] = formatdate(now, usegmt=True)
         _date[1] = float(int(now))
     return _date[0]  # type: ignore[return-value]
@@ -259,30 +264,30 @@ def _head_end(keep_alive: bool, http_version: str, defaults: HeaderBlock) -> byt
     # What follows the Content-Length value in a head: the defaults, Connection
     # for a connection that closes or an HTTP/1.0 keep-alive, the Date, the blank
     # line; kept as bytes per kind of connection, made again when the Date changes.
-    key = (keep_alive, http_version == "1.0", defaults)
-    date = http_date()
-    end = _head_ends.get(key)
-    if end is None or end[0] is not date:
+    kind = 2 * (http_version == "1.0") + keep_alive
+    end = defaults.ends[kind]
+    # PERF: no http_date() call while the second lasts (or until the clock steps back).
+    if end is None or not end[0] <= time.time() < end[1]:
+        date = http_date()
+        second: float = _date[1]  # type: ignore[assignment]  # the Date's
         if not keep_alive:
             connection = "Connection: close\r\n"
         elif http_version == "1.0":
             connection = "Connection: keep-alive\r\n"
         else:
             connection = ""
-        if len(_head_ends) > 64:
-            _head_ends.clear()
-        end = _head_ends[key] = (
-            date,
+        end = defaults.ends[kind] = (
+            second,
+            second + 1.0,
             f"\r\n{defaults.lines}{connection}Date: {date}\r\n\r\n".encode(),
         )
-    return end[1]
+    return end[2]
 
 
 _PLAIN_START: Final = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: "
 )
 _EMPTY_START: Final = b"HTTP/1.1 200 OK\r\nContent-Length: "
-_head_ends: dict[tuple[bool, bool, HeaderBlock], tuple[str, bytes]] = {}
 
 
 def error_bytes(status: int, message: str, defaults: HeaderBlock = NO_HEADERS) -> list[bytes]:

@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple, NoReturn, overload
+from typing import Any, Final, NamedTuple, NoReturn, overload
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
@@ -124,10 +124,6 @@ class HeaderFields(Sequence[tuple[str, str]]):
         start = at + len(key)
         end = self._text.find("\r\n", start)
         return self._text[start : end if end >= 0 else None].strip(" \t")
-
-    def fresh(self) -> HeaderFields:
-        """A view of the same fields that has split out nothing yet."""
-        return HeaderFields(self._text, self._lower, self._start)
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every field as a `(name, value)` pair, in order (the list is kept: do not change it)."""
@@ -406,9 +402,10 @@ def _suspicious(buf: bytearray, start: int) -> bool:
     return buf.count(b"\n", start, stop) != crlf or buf.count(b"\r", start, stop) != crlf
 
 
-class HeadCache(dict[bytes, "RequestHead"]):
+class HeadCache(dict[bytes, list[Any]]):
     """Heads of body-less requests already parsed, by their exact bytes, shared by
     the parsers of one server (which all apply the same [`Limits`][kali.protocol.Limits]).
+    Each is kept as the list of its fields, which a parser makes a new head of.
 
     At most `size` heads of at most `max_bytes` bytes each are kept; when full it
     starts over, so the heads in use are soon back and memory stays bounded.
@@ -426,7 +423,7 @@ class HeadCache(dict[bytes, "RequestHead"]):
         if len(data) <= self.max_bytes:
             if len(self) >= self.size:
                 self.clear()
-            self[data] = head
+            self[data] = list(head)
 
 
 class RequestParser:
@@ -519,12 +516,13 @@ class RequestParser:
             if known is not None:
                 # What parsing `data` gives (the parser's state included), with a
                 # field view of its own, as each parsed head has.
-                keep_alive = known[7]
+                keep_alive: bool = known[7]
                 self._keep_alive = keep_alive
                 self._received = self._remaining = 0
                 self._state = _HEAD if keep_alive else _CLOSED  # its EndOfMessage, taken
-                fields: HeaderFields = known[6]  # type: ignore[assignment]
-                return tuple.__new__(RequestHead, (*known[:6], fields.fresh(), *known[7:]))
+                fields: HeaderFields = known[6]
+                known[6] = HeaderFields(fields._text, fields._lower, fields._start)
+                return tuple.__new__(RequestHead, known)
         if not data.endswith(b"\r\n\r\n") or data.startswith(b"\r\n"):
             return None
         end = data.find(b"\r\n\r\n")

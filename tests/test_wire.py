@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -142,3 +143,30 @@ def test_a_plain_answer_is_framed_as_a_response_of_the_same_bytes(
     full = framed(Response(body), keep_alive=keep_alive, http_version=http_version)
     assert Counter(fields_of(plain)) == Counter(fields_of(full))
     assert (plain.body, plain.length, plain.keep_alive) == (full.body, full.length, full.keep_alive)
+
+
+def test_the_date_follows_the_clock_from_one_second_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    def date_of(prepared: Prepared) -> bytes:
+        return next(line for line in prepared.head.split(b"\r\n") if line.startswith(b"Date:"))
+
+    now = 1_800_000_000.25
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = date_of(frame_plain(b"x", http_version="1.1", keep_alive=True))
+    assert first == b"Date: Fri, 15 Jan 2027 08:00:00 GMT"
+    now += 0.5  # the same second: the same head
+    assert date_of(frame_plain(b"x", http_version="1.1", keep_alive=True)) == first
+    now += 0.5  # the next second
+    second = b"Date: Fri, 15 Jan 2027 08:00:01 GMT"
+    assert date_of(frame_plain(b"x", http_version="1.1", keep_alive=True)) == second
+    framed = frame(
+        Response(b"x", headers={"X-A": "1"}), method="GET", http_version="1.1", keep_alive=True
+    )
+    assert date_of(framed) == second
+    now -= 60.0  # the clock stepped back
+    assert date_of(frame_plain(b"x", http_version="1.1", keep_alive=True)) == (
+        b"Date: Fri, 15 Jan 2027 07:59:01 GMT"
+    )
