@@ -60,6 +60,7 @@ access_log = logging.getLogger("kali.access")
 
 _RECV_SIZE: Final = 65536
 _IOV_MAX: Final = 512
+_JOIN_SIZE: Final = 1024  # a body up to this size is sent joined to its head
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HAS_SENDMSG: Final = hasattr(socket.socket, "sendmsg")
 _HAS_SENDFILE: Final = hasattr(os, "sendfile")
@@ -536,7 +537,7 @@ class Server:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.nodelay = True
         conn.phase = BODY  # until the answer is out
-        if self._send_at_once(conn, prepared, [prepared.head, *body] if body else [prepared.head]):
+        if self._send_at_once(conn, prepared, _pieces(prepared)):
             conn.phase = IDLE
             conn.deadline = time.monotonic() + self.timeouts.idle
             if conn.events != _READ:
@@ -710,8 +711,7 @@ class Server:
             if stream.ready():
                 conn.stepping = True
                 self._stepping.append(conn)
-        body = prepared.body
-        pieces = [prepared.head, *body] if body else [prepared.head]
+        pieces = _pieces(prepared)
         if (
             not conn.out
             and prepared.file is None
@@ -729,7 +729,10 @@ class Server:
         """Send a small whole answer, `pieces`, in one call, without `_flush`: True if it
         all went out; else what is left is queued (or the connection, failing, closed)."""
         try:
-            sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
+            if len(pieces) == 1:
+                sent = conn.sock.send(pieces[0], _DONTWAIT)
+            else:
+                sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
         except (BlockingIOError, InterruptedError):
             sent = 0
         except OSError:
@@ -895,6 +898,17 @@ class Server:
             return sock.send(chunk)
         except BlockingIOError:
             return 0
+
+
+def _pieces(prepared: Prepared) -> list[bytes]:
+    """What to send for `prepared`: its head and body pieces, or, for a small body in
+    one piece, the two joined (PERF: `send` of one buffer costs less than `sendmsg`)."""
+    body = prepared.body
+    if not body:
+        return [prepared.head]
+    if len(body) == 1 and len(body[0]) <= _JOIN_SIZE:
+        return [prepared.head + body[0]]
+    return [prepared.head, *body]
 
 
 def serve_http(
