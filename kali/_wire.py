@@ -33,7 +33,7 @@ class HeaderBlock:
     """Header fields sent with every response unless the response sets its own
     (the security headers): their lines, written once."""
 
-    __slots__ = ("ends", "kinds", "lines", "names", "pairs", "special")
+    __slots__ = ("ends", "kinds", "lines", "names", "pairs", "special", "starts")
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self.pairs = tuple(headers.items())
@@ -45,6 +45,9 @@ class HeaderBlock:
         """The end of a head (these lines, Connection, Date) for each kind of
         connection, HTTP/1.1 or 1.0 and keep-alive or not, with the second it is
         good for."""
+        self.starts: dict[tuple[int, tuple[tuple[str, str], ...]], _Start] = {}
+        """The start of a head for a status and a response's fields, as
+        [`frame`][kali._wire.frame] worked it out (at most 256, then it starts over)."""
         self.kinds: dict[str, str] = {}
         """[`kind`][kali._wire.HeaderBlock.kind]'s answers by spelling: framing reads
         this first (one lookup, no `lower()`), and calls `kind` for a new name."""
@@ -58,7 +61,7 @@ class HeaderBlock:
             self.kinds[name] = kind
         return kind
 
-    def without(self, names: set[str]) -> str:
+    def without(self, names: frozenset[str]) -> str:
         """The lines of the fields not in `names` (lower-case)."""
         return "".join(f"{n}: {v}\r\n" for n, v in self.pairs if n.lower() not in names)
 
@@ -157,6 +160,32 @@ def body_parts(
     return chunks, None, None, sum(map(len, chunks))
 
 
+_Start = tuple[str, bool, frozenset[str] | None, bool]
+
+
+def _start(status: int, fields: list[tuple[str, str]], defaults: HeaderBlock) -> _Start:
+    """The start of a head: the status line and the response's own fields, less
+    the framing ones; whether Content-Type is among them, which of the defaults
+    they replace, and whether they ask to close the connection."""
+    parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
+    has_type = closes = False
+    overridden: set[str] = set()
+    for name, value in fields:
+        lower = defaults.kinds.get(name)
+        if lower is None:
+            lower = defaults.kind(name)
+        if lower in _FRAMING:
+            if lower == "connection" and "close" in value.lower():
+                closes = True
+            continue
+        if lower == "content-type":
+            has_type = True
+        elif lower:  # one of the defaults
+            overridden.add(lower)
+        parts += (name, ": ", value, "\r\n")
+    return "".join(parts), has_type, frozenset(overridden) if overridden else None, closes
+
+
 def frame(
     response: Response,
     *,
@@ -183,28 +212,18 @@ def frame(
             chunks, file, source, length = body_parts(body)
         else:
             chunks, file, source, length = [], None, None, -1
-    parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
-    has_type = False
-    overridden: set[str] | None = None
-    kinds = defaults.kinds
-    for name, value in response.headers:
-        lower = kinds.get(name)
-        if lower is None:
-            lower = defaults.kind(name)
-        if not lower:  # the usual field: framing has nothing to do with it
-            parts += (name, ": ", value, "\r\n")
-            continue
-        if lower in _FRAMING:
-            if lower == "connection" and "close" in value.lower():
-                keep_alive = False
-            continue
-        if lower == "content-type":
-            has_type = True
-        else:  # one of the defaults
-            if overridden is None:
-                overridden = set()
-            overridden.add(lower)
-        parts += (name, ": ", value, "\r\n")
+    # PERF: a program answers with few sets of fields: each is read once.
+    key = (status, tuple(response.headers))
+    known = defaults.starts.get(key)
+    if known is None:
+        known = _start(status, response.headers, defaults)
+        if len(defaults.starts) >= 256:
+            defaults.starts.clear()
+        defaults.starts[key] = known
+    start, has_type, overridden, closes = known
+    if closes:
+        keep_alive = False
+    parts = [start]
     sends_body = status not in NO_BODY_STATUS  # a Response's status is 200 or more
     if sends_body and not has_type and length:
         parts.append("Content-Type: text/html; charset=utf-8\r\n")

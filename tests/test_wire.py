@@ -170,3 +170,37 @@ def test_the_date_follows_the_clock_from_one_second_to_the_next(
     assert date_of(frame_plain(b"x", http_version="1.1", keep_alive=True)) == (
         b"Date: Fri, 15 Jan 2027 07:59:01 GMT"
     )
+
+
+@given(
+    fields=st.lists(
+        st.sampled_from(
+            [
+                ("X-A", "1"),
+                ("Content-Type", "text/plain"),
+                ("Connection", "close"),
+                ("Content-Length", "99"),
+                ("X-Frame-Options", "SAMEORIGIN"),
+                ("x-a", "2"),
+            ]
+        ),
+        max_size=4,
+    ),
+    status=st.sampled_from([200, 204, 404]),
+    method=st.sampled_from(["GET", "HEAD"]),
+    version=st.sampled_from(["1.0", "1.1"]),
+    keep_alive=st.booleans(),
+)
+def test_a_head_read_once_for_its_fields_frames_as_the_first_time(
+    fields: list[tuple[str, str]], status: int, method: str, version: str, keep_alive: bool
+) -> None:
+    # Framing keeps what it worked out for a status and a set of fields: the same
+    # fields framed again, in another kind of request, give what a first framing gives.
+    shared = HeaderBlock(SECURITY_HEADERS)
+    for options in ({}, {"method": method, "http_version": version, "keep_alive": keep_alive}):
+        response = Response(b"body", status, fields)
+        first = framed(response, **options, defaults=HeaderBlock(SECURITY_HEADERS))
+        again = framed(response, **options, defaults=shared)
+        # (the Date, last, may differ if a second ends between the two)
+        assert fields_of(again)[:-1] == fields_of(first)[:-1]
+        assert (again.keep_alive, again.body) == (first.keep_alive, first.body)
