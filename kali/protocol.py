@@ -403,24 +403,27 @@ def _suspicious(buf: bytearray, start: int) -> bool:
 
 
 class HeadCache(dict[bytes, list[Any]]):
-    """Heads of body-less requests already parsed, by their exact bytes, shared by
-    the parsers of one server (which all apply the same [`Limits`][kali.protocol.Limits]).
-    Each is kept as the list of its fields, which a parser makes a new head of.
+    """Heads of body-less requests already parsed under `limits`, by their exact
+    bytes, shared by the parsers of one server. Each is kept as the list of its
+    fields, which a parser makes a new head of.
 
     At most `size` heads of at most `max_bytes` bytes each are kept; when full it
     starts over, so the heads in use are soon back and memory stays bounded.
     """
 
-    __slots__ = ("max_bytes", "size")
+    __slots__ = ("limits", "max_bytes", "size")
 
-    def __init__(self, size: int = 256, max_bytes: int = 4096) -> None:
+    def __init__(
+        self, limits: Limits = DEFAULT_LIMITS, *, size: int = 256, max_bytes: int = 4096
+    ) -> None:
         super().__init__()
+        self.limits = limits
         self.size = size
         self.max_bytes = max_bytes
 
     def remember(self, data: bytes, head: RequestHead) -> None:
-        """Keep `head`, parsed from `data`, if it is small enough."""
-        if len(data) <= self.max_bytes:
+        """Keep `head`, parsed from `data`, if it is small enough (and `bytes`)."""
+        if len(data) <= self.max_bytes and type(data) is bytes:
             if len(self) >= self.size:
                 self.clear()
             self[data] = list(head)
@@ -431,6 +434,7 @@ class RequestParser:
 
     `heads` is a cache shared with the other parsers made with the same `limits`
     (see [`HeadCache`][kali.protocol.HeadCache]); without it every head is parsed.
+    A `ValueError` if it holds heads parsed under other limits.
     """
 
     __slots__ = (
@@ -445,6 +449,11 @@ class RequestParser:
     )
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, heads: HeadCache | None = None) -> None:
+        if heads is not None and heads.limits != limits:
+            raise ValueError(
+                f"this HeadCache holds heads parsed under {heads.limits}, not {limits}: "
+                "give each set of limits a HeadCache of its own"
+            )
         self._limits = limits
         self._heads = heads
         self._buf = bytearray()
@@ -510,8 +519,10 @@ class RequestParser:
         """
         if self._state is not _HEAD or self._buf:
             return None
+        if not data.endswith(b"\r\n\r\n") or data.startswith(b"\r\n"):
+            return None
         heads = self._heads
-        if heads is not None:
+        if heads is not None and len(data) <= heads.max_bytes and type(data) is bytes:
             known = heads.get(data)
             if known is not None:
                 # What parsing `data` gives (the parser's state included), with a
@@ -522,9 +533,7 @@ class RequestParser:
                 self._state = _HEAD if keep_alive else _CLOSED  # its EndOfMessage, taken
                 fields: HeaderFields = known[6]
                 known[6] = HeaderFields(fields._text, fields._lower, fields._start)
-                return tuple.__new__(RequestHead, known)
-        if not data.endswith(b"\r\n\r\n") or data.startswith(b"\r\n"):
-            return None
+                return tuple.__new__(RequestHead, known)  # (the list is ours alone)
         end = data.find(b"\r\n\r\n")
         if end != len(data) - 4 or end > self._limits.max_head_size or not end:
             return None

@@ -119,7 +119,7 @@ class Server:
         self.handler = handler
         self.limits = options.limits
         self.timeouts = options.timeouts
-        self._heads = HeadCache()  # the heads its connections parsed (one set of limits)
+        self._heads = HeadCache(self.limits)  # the heads its connections parsed
         # A listener given (bound and listening already, as `kali run --reload` hands
         # one to each restart) decides the address and port.
         self._listener = listener if listener is not None else listen(options.address, options.port)
@@ -301,6 +301,8 @@ class Server:
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fd)
         if not _DONTWAIT:
             sock.setblocking(False)
+        if self._heads.limits is not self.limits:  # changed since: start again
+            self._heads = HeadCache(self.limits)
         conn = Connection(sock, client, RequestParser(self.limits, self._heads))
         conn.deadline = time.monotonic() + self.timeouts.idle
         self._connections[fd] = conn

@@ -787,7 +787,7 @@ def test_a_cached_head_leaves_the_parser_as_parsing_does() -> None:
 
 
 def test_the_cache_keeps_only_whole_body_less_heads_and_stays_small() -> None:
-    heads = HeadCache(size=2, max_bytes=100)
+    heads = HeadCache(DEFAULT_LIMITS, size=2, max_bytes=100)
     with pytest.raises(ProtocolError):
         RequestParser(heads=heads).feed_request(b"GET / HTTP/1.1\r\nHost: a\x00\r\n\r\n")
     posted = req("POST / HTTP/1.1", H, "Content-Length: 2")
@@ -799,3 +799,18 @@ def test_the_cache_keeps_only_whole_body_less_heads_and_stays_small() -> None:
         RequestParser(heads=heads).feed_request(req(f"GET {path} HTTP/1.1", H))
         assert len(heads) <= 2
     assert req("GET /3 HTTP/1.1", H) in heads
+
+
+def test_a_cache_serves_only_parsers_of_its_own_limits() -> None:
+    strict = Limits(max_header_count=1)
+    with pytest.raises(ValueError, match="HeadCache of its own"):
+        RequestParser(strict, HeadCache())
+    heads = HeadCache(strict)
+    data = req("GET / HTTP/1.1", H, "A: 1")
+    for _ in range(2):  # parsed, then from the cache: refused both times
+        with pytest.raises(ProtocolError) as info:
+            RequestParser(strict, heads).feed_request(data)
+        assert info.value.status == 431
+    assert (
+        RequestParser(strict, heads).feed_request(bytearray(req("GET / HTTP/1.1", H))) is not None
+    )

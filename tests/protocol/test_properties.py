@@ -197,7 +197,7 @@ def test_one_call_for_a_whole_request_agrees_with_the_event_by_event_way(
 )
 @SETTINGS
 def test_a_head_from_the_cache_is_the_head_parsing_gives(data: bytes, lim: Limits) -> None:
-    heads = HeadCache()
+    heads = HeadCache(lim)
     first = _one_call(data, lim, heads)
     assert (data in heads) == (first[0] == "events" and len(data) <= heads.max_bytes)
     assert _one_call(data, lim, heads) == first  # the second time, from the cache
