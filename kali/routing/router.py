@@ -205,8 +205,11 @@ class Router:
     ) -> tuple[Callable[[Request], ResponseValue], str]:
         """Generate `dispatch(request)` from the same tree as the matcher (compiling
         the routes first): it matches the request and calls the route's handler.
-        Returns the function and its source; see
-        [`compile_dispatcher`][kali.routing.compiler.compile_dispatcher].
+        Returns the function and its source. A request whose path has `//` or `/.`,
+        or whose method is POST, goes to `before(request)` first: it returns the
+        method to match, or a response to answer with instead. Without a match the
+        function returns `unmatched(request)`; with `seen`, `seen(request, endpoint)`
+        is called before the route.
         """
         self.compile()
         static = [e for e in self._endpoints if e.is_static]
