@@ -77,3 +77,27 @@ def test_a_handler_that_reads_the_wrong_value_fails_the_check() -> None:
     case = bench_overhead.wsgi_case("bare", "reads limit=11", wrong_query, "bare")
     with pytest.raises(RuntimeError, match="'11'"):
         bench_overhead.check_answers([case])
+
+
+def test_the_instruction_count_client_and_child_run() -> None:
+    # bench_instructions runs these under valgrind; here, without it, a few requests.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from benchmarks import bench_instructions
+
+    bench_instructions._wsgi_child("kali", 3)
+    port = bench_instructions._free_port()
+    root = Path(bench_instructions.__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.servers.kali_hello_server", str(port)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        bench_instructions.drive(port, 20, bench_instructions.HELLO, connections=3)
+    finally:
+        server.terminate()
+        server.wait(10)
