@@ -122,9 +122,16 @@ def _free_port() -> int:
         return port
 
 
-def drive(port: int, count: int, path: str, connections: int = CONNECTIONS) -> None:
+def drive(
+    port: int,
+    count: int,
+    path: str,
+    connections: int = CONNECTIONS,
+    server: subprocess.Popen[bytes] | None = None,
+) -> None:
     """Send `count` GETs over `connections` keep-alive connections, one outstanding
-    on each, reading each whole answer (framed by its Content-Length)."""
+    on each, reading each whole answer (framed by its Content-Length). Waits for the
+    port to open, unless `server`, the process that should open it, ends first."""
     request = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {USER_AGENT}\r\n\r\n"
     ).encode()
@@ -134,22 +141,24 @@ def drive(port: int, count: int, path: str, connections: int = CONNECTIONS) -> N
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            if server is not None and server.poll() is not None:
+                raise RuntimeError(f"the server ended (status {server.returncode})") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
     selector = selectors.DefaultSelector()
     sent = done = 0
     socks: list[socket.socket] = []
-    for _ in range(connections):
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.setblocking(False)
-        selector.register(sock, selectors.EVENT_READ, (sock, bytearray()))
-        socks.append(sock)
-    for sock in socks:
-        if sent < count:
-            sock.send(request)
-            sent += 1
     try:
+        for _ in range(connections):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ, (sock, bytearray()))
+            socks.append(sock)
+        for sock in socks:
+            if sent < count:
+                sock.send(request)
+                sent += 1
         while done < count:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{done} of {count} answers in time")
@@ -189,8 +198,8 @@ def server_case(module: str, path: str, folder: Path) -> float:
             stderr=subprocess.DEVNULL,
         )
         try:
-            drive(port, WARM_UP, path)
-            drive(port, count, path)
+            drive(port, WARM_UP, path, server=process)
+            drive(port, count, path, server=process)
         finally:
             process.send_signal(signal.SIGTERM)
             try:

@@ -47,7 +47,8 @@ class HeaderBlock:
         good for."""
         self.starts: dict[tuple[int, tuple[tuple[str, str], ...]], _Start] = {}
         """The start of a head for a status and a response's fields, as
-        [`frame`][kali._wire.frame] worked it out (at most 256, then it starts over)."""
+        [`frame`][kali._wire.frame] worked it out: at most 256 of at most 1 KiB
+        each, then it starts over."""
         self.kinds: dict[str, str] = {}
         """[`kind`][kali._wire.HeaderBlock.kind]'s answers by spelling: framing reads
         this first (one lookup, no `lower()`), and calls `kind` for a new name."""
@@ -217,9 +218,10 @@ def frame(
     known = defaults.starts.get(key)
     if known is None:
         known = _start(status, response.headers, defaults)
-        if len(defaults.starts) >= 256:
-            defaults.starts.clear()
-        defaults.starts[key] = known
+        if len(known[0]) <= 1024:  # not a large or one-off value (a cookie, a Location)
+            if len(defaults.starts) >= 256:
+                defaults.starts.clear()
+            defaults.starts[key] = known
     start, has_type, overridden, closes = known
     if closes:
         keep_alive = False

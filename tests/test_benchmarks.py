@@ -97,7 +97,11 @@ def test_the_instruction_count_client_and_child_run() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        bench_instructions.drive(port, 20, bench_instructions.HELLO, connections=3)
+        bench_instructions.drive(port, 20, bench_instructions.HELLO, connections=3, server=server)
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

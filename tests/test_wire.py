@@ -204,3 +204,14 @@ def test_a_head_read_once_for_its_fields_frames_as_the_first_time(
         # (the Date, last, may differ if a second ends between the two)
         assert fields_of(again)[:-1] == fields_of(first)[:-1]
         assert (again.keep_alive, again.body) == (first.keep_alive, first.body)
+
+
+def test_framing_keeps_no_large_or_one_off_fields() -> None:
+    block = HeaderBlock(SECURITY_HEADERS)
+    for n in range(300):
+        framed(Response(b"x", headers={"X-Id": str(n)}), defaults=block)
+    assert len(block.starts) <= 256  # starts over when full
+    block = HeaderBlock(SECURITY_HEADERS)
+    response = Response(b"x", headers={"Set-Cookie": "s=" + "a" * 2000})
+    assert "s=" + "a" * 2000 in fields_of(framed(response, defaults=block))[0][1]
+    assert not block.starts  # a large value is framed, not kept
