@@ -105,3 +105,12 @@ def test_the_instruction_count_client_and_child_run() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.mark.parametrize("path", ["wsgi", "server", "hello"])
+def test_the_opcode_profile_runs(path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import profile_opcodes
+
+    assert profile_opcodes.main([path]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith("opcodes in all") and int(last.split()[0]) > 100
