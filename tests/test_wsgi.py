@@ -164,3 +164,26 @@ def test_the_client_under_wsgi_can_be_set_and_survives_a_bad_port() -> None:
     assert call_wsgi(app, environ) == ("200 OK", b"('127.0.0.1', 0)")
     proxied = {**environ, "HTTP_X_FORWARDED_FOR": "10.0.0.9"}
     assert call_wsgi(app, proxied) == ("200 OK", b"('10.0.0.9', 0)")
+
+
+def test_a_request_read_from_an_environ_has_every_slot_set() -> None:
+    # _EnvironRequest.read sets the slots itself (what Request.from_head does, without
+    # its frame): a slot added to Request must be set there too, or reading it fails.
+    from kali.request import Request
+    from kali.wsgi import _EnvironRequest
+
+    for environ in (
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/a", "QUERY_STRING": "x=1"},
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/",
+            "CONTENT_LENGTH": "2",
+            "wsgi.input": io.BytesIO(b"hi"),
+            "SCRIPT_NAME": "/app",
+        },
+    ):
+        request = _EnvironRequest.read(environ, environ["REQUEST_METHOD"], "localhost")
+        slots = [*Request.__slots__, *_EnvironRequest.__slots__]
+        missing = [name for name in slots if not hasattr(request, name)]
+        assert not missing, missing
+    assert request.body == b"hi" and request.root_path == "/app"
