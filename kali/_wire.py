@@ -12,7 +12,7 @@ set itself, and Date.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from email.utils import formatdate
 from typing import Final
 
@@ -33,7 +33,7 @@ class HeaderBlock:
     """Header fields sent with every response unless the response sets its own
     (the security headers): their lines, written once."""
 
-    __slots__ = ("ends", "kinds", "lines", "names", "pairs", "special", "starts")
+    __slots__ = ("ends", "kinds", "lines", "names", "pairs", "special", "starts", "wsgi_starts")
 
     def __init__(self, headers: Mapping[str, str]) -> None:
         self.pairs = tuple(headers.items())
@@ -49,6 +49,10 @@ class HeaderBlock:
         """The start of a head for a status and a response's fields, as
         [`frame`][kali._wire.frame] worked it out: at most 256 of at most 1 KiB
         each, then it starts over."""
+        self.wsgi_starts: dict[tuple[int, tuple[tuple[str, str], ...]], _WSGIStart] = {}
+        """The same for [`wsgi_start`][kali._wire.wsgi_start]: the status line,
+        the fields before Content-Type and Content-Length, whether Content-Type is
+        among them; at most 256 of at most 1 KiB each, then it starts over."""
         self.kinds: dict[str, str] = {}
         """[`kind`][kali._wire.HeaderBlock.kind]'s answers by spelling: framing reads
         this first (one lookup, no `lower()`), and calls `kind` for a new name."""
@@ -161,13 +165,15 @@ def body_parts(
     return chunks, None, None, sum(map(len, chunks))
 
 
-_Start = tuple[str, bool, frozenset[str] | None, bool]
+_Start = tuple[str, bool, frozenset[str] | None, bool, bytes | None]
 
 
-def _start(status: int, fields: list[tuple[str, str]], defaults: HeaderBlock) -> _Start:
+def _start(status: int, fields: Iterable[tuple[str, str]], defaults: HeaderBlock) -> _Start:
     """The start of a head: the status line and the response's own fields, less
     the framing ones; whether Content-Type is among them, which of the defaults
-    they replace, and whether they ask to close the connection."""
+    they replace, and whether they ask to close the connection. Last, for a body
+    that ends as a plain one does (see `frame`), the start to its Content-Length
+    value as bytes (with the default Content-Type if the fields have none)."""
     parts = ["HTTP/1.1 ", status_text(status), "\r\n"]
     has_type = closes = False
     overridden: set[str] = set()
@@ -184,7 +190,12 @@ def _start(status: int, fields: list[tuple[str, str]], defaults: HeaderBlock) ->
         elif lower:  # one of the defaults
             overridden.add(lower)
         parts += (name, ": ", value, "\r\n")
-    return "".join(parts), has_type, frozenset(overridden) if overridden else None, closes
+    start = "".join(parts)
+    prefix = None
+    if not overridden and not closes and status not in NO_BODY_STATUS:
+        typed = start if has_type else f"{start}Content-Type: {_HTML}\r\n"
+        prefix = f"{typed}Content-Length: ".encode()
+    return start, has_type, frozenset(overridden) if overridden else None, closes, prefix
 
 
 def frame(
@@ -204,7 +215,25 @@ def frame(
     """
     status = response.status
     body = response.body
+    # PERF: a program answers with few sets of fields: each is read once. (The
+    # response's fields are kept as a tuple of checked pairs until asked for.)
+    pairs = response._pairs
+    key = (status, tuple(response.headers) if pairs is None else pairs)
+    known = defaults.starts.get(key)
+    if known is None:
+        known = _start(status, key[1], defaults)
+        if len(known[0]) <= 1024:  # not a large or one-off value (a cookie, a Location)
+            if len(defaults.starts) >= 256:
+                defaults.starts.clear()
+            defaults.starts[key] = known
+    start, has_type, overridden, closes, prefix = known
     if type(body) is bytes:  # PERF: the usual body: nothing to encode, flatten or stream
+        if prefix is not None and body and method != "HEAD":
+            # PERF: the usual head: a start kept as bytes, the length, and an end
+            # that changes once a second (the defaults, Connection and Date).
+            length = len(body)
+            end = _head_end(keep_alive, http_version, defaults)
+            return Prepared(status, b"%b%d%b" % (prefix, length, end), [body], length, keep_alive)
         stream = None
         chunks, file, source, length = ([body] if body else []), None, None, len(body)
     else:
@@ -213,25 +242,15 @@ def frame(
             chunks, file, source, length = body_parts(body)
         else:
             chunks, file, source, length = [], None, None, -1
-    # PERF: a program answers with few sets of fields: each is read once.
-    key = (status, tuple(response.headers))
-    known = defaults.starts.get(key)
-    if known is None:
-        known = _start(status, response.headers, defaults)
-        if len(known[0]) <= 1024:  # not a large or one-off value (a cookie, a Location)
-            if len(defaults.starts) >= 256:
-                defaults.starts.clear()
-            defaults.starts[key] = known
-    start, has_type, overridden, closes = known
     if closes:
         keep_alive = False
     parts = [start]
     sends_body = status not in NO_BODY_STATUS  # a Response's status is 200 or more
     if sends_body and not has_type and length:
         parts.append("Content-Type: text/html; charset=utf-8\r\n")
-    if overridden is None and stream is None and sends_body:
-        # PERF: the usual head ends as a plain one does: a Content-Length, then the
-        # defaults, Connection and Date, kept as bytes.
+    if prefix is not None and stream is None:
+        # The usual head ends as a plain one does: the length, then the defaults,
+        # Connection and Date, kept as bytes.
         parts += ("Content-Length: ", str(length))
         head = "".join(parts).encode() + _head_end(keep_alive, http_version, defaults)
         if method == "HEAD":
@@ -330,11 +349,34 @@ def wsgi_start(
     as [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's).
     `length` is the body's, or -1 for a streamed body (the WSGI server frames it)."""
     status = response.status
-    try:
-        line = _status_lines[status]
-    except KeyError:
-        line = status_text(status)
-    fields = response.headers
+    pairs = response._pairs
+    key = (status, tuple(response.headers) if pairs is None else pairs)
+    # PERF: worked out once per status and set of fields, as frame() does.
+    known = defaults.wsgi_starts.get(key)
+    if known is None:
+        known = _wsgi_fields(status, key[1], defaults)
+        if sum(len(n) + len(v) for n, v in key[1]) <= 1024:  # not a one-off cookie, say
+            if len(defaults.wsgi_starts) >= 256:
+                defaults.wsgi_starts.clear()
+            defaults.wsgi_starts[key] = known
+    line, fields, has_type = known
+    headers = list(fields)
+    if status not in NO_BODY_STATUS:  # a Response's status is 200 or more
+        if not has_type and length:
+            headers.append(("Content-Type", _HTML))
+        if length >= 0:
+            headers.append(("Content-Length", str(length)))
+    return line, headers
+
+
+_WSGIStart = tuple[str, tuple[tuple[str, str], ...], bool]
+
+
+def _wsgi_fields(
+    status: int, fields: tuple[tuple[str, str], ...], defaults: HeaderBlock
+) -> _WSGIStart:
+    # The status line, the fields to send before Content-Type and Content-Length,
+    # and whether a Content-Type is among them.
     kinds = defaults.kinds
     has_type = False
     for name, _ in fields:
@@ -347,17 +389,12 @@ def wsgi_start(
                 break
             has_type = True
     else:
-        headers = [*fields, *defaults.pairs]  # PERF: nothing to drop or to replace
-    if status not in NO_BODY_STATUS:  # a Response's status is 200 or more
-        if not has_type and length:
-            headers.append(("Content-Type", _HTML))
-        if length >= 0:
-            headers.append(("Content-Length", str(length)))
-    return line, headers
+        headers = [*fields, *defaults.pairs]  # nothing to drop or to replace
+    return status_text(status), tuple(headers), has_type
 
 
 def _merged_fields(
-    fields: list[tuple[str, str]], defaults: HeaderBlock
+    fields: Iterable[tuple[str, str]], defaults: HeaderBlock
 ) -> tuple[list[tuple[str, str]], bool]:
     # The careful way, for a response that sets a framing field (dropped: the
     # server frames) or one of the defaults (sent once, as the response has it).

@@ -84,6 +84,7 @@ def check_header(name: str, value: str) -> None:
 
 
 _list_append = list.append
+_list_extend = list.extend
 
 
 class ResponseHeaders(list[tuple[str, str]]):
@@ -114,6 +115,13 @@ class ResponseHeaders(list[tuple[str, str]]):
             if content_type not in _good_values:
                 check_header("Content-Type", content_type)
             append(self, ("Content-Type", content_type))
+
+    @classmethod
+    def checked(cls, pairs: Iterable[tuple[str, str]]) -> ResponseHeaders:
+        """A list of `pairs` that were checked already (no check again)."""
+        headers = list.__new__(cls)
+        _list_extend(headers, pairs)
+        return headers
 
     def append(self, item: tuple[str, str]) -> None:
         name, value = item
@@ -176,6 +184,28 @@ class ResponseHeaders(list[tuple[str, str]]):
         list.__setitem__(self, slice(None), [(n, v) for n, v in self if n.lower() != lower])
 
 
+_Pairs: TypeAlias = tuple[tuple[str, str], ...]
+# The fields a Response was given (with its content_type) → the same fields checked,
+# as a tuple of pairs: most programs answer with a few sets of fields.
+_known_pairs: dict[object, _Pairs] = {}
+_UNKNOWN = object()  # the key of fields given as another kind of object
+
+
+def _checked_pairs(headers: HeadersArg | None, content_type: str | None, key: object) -> _Pairs:
+    """The `headers` (and `content_type`) a Response is given, checked
+    (raising as [`check_header`][kali.response.check_header] does), as pairs;
+    kept by `key` if that is a small set of fields."""
+    pairs = tuple(ResponseHeaders(headers or (), content_type))
+    if key is not _UNKNOWN and sum(len(n) + len(v) for n, v in pairs) <= 1024:
+        try:
+            if len(_known_pairs) >= 256:
+                _known_pairs.clear()
+            _known_pairs[key] = pairs
+        except TypeError:  # unhashable
+            pass
+    return pairs
+
+
 class Response:
     """A status, header fields and a body.
 
@@ -188,7 +218,7 @@ class Response:
     response has been sent.
     """
 
-    __slots__ = ("body", "headers", "shut_down", "status")
+    __slots__ = ("_headers", "_pairs", "body", "shut_down", "status")
 
     def __init__(
         self,
@@ -213,8 +243,40 @@ class Response:
             body = Stream(body)
         self.body = body
         self.status = status
-        self.headers = ResponseHeaders(headers or (), content_type)
         self.shut_down = shut_down
+        # PERF: the fields as the handler gave them are checked once per distinct
+        # set (see _checked_pairs); a ResponseHeaders list is made only if asked for.
+        if headers is None:
+            key: object = content_type
+        elif type(headers) is dict:
+            key = (content_type, *headers.items())
+        elif type(headers) is list or type(headers) is tuple:
+            key = (content_type, *headers)
+        else:
+            key = _UNKNOWN
+        try:
+            pairs = _known_pairs.get(key)
+        except TypeError:  # an unhashable pair (a list): checked each time
+            pairs = None
+        self._pairs: _Pairs | None = (
+            _checked_pairs(headers, content_type, key) if pairs is None else pairs
+        )
+        self._headers: ResponseHeaders | None = None
+
+    @property
+    def headers(self) -> ResponseHeaders:
+        """The header fields: a [`ResponseHeaders`][kali.response.ResponseHeaders]
+        list of `(name, value)` pairs, every change to it checked."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = ResponseHeaders.checked(self._pairs or ())
+            self._pairs = None
+        return headers
+
+    @headers.setter
+    def headers(self, fields: HeadersArg) -> None:
+        self._headers = ResponseHeaders(fields)
+        self._pairs = None
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header field (repeats allowed, e.g. Set-Cookie)."""

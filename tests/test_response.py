@@ -86,3 +86,78 @@ def test_cookies_round_trip_and_attributes_are_checked() -> None:
         response.set_cookie("a", "b", path="/; Domain=example.com")
     with pytest.raises(ValueError, match="same_site"):
         response.set_cookie("a", "b", same_site="Lax; Secure")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"Bad Name": "v"},
+        [("X-A", "a\nb")],
+        (("X-A", 1),),
+        [["X-A", "a\rb"]],  # an unhashable pair
+    ],
+)
+def test_fields_are_checked_each_time_a_response_is_given_them(bad: object) -> None:
+    # The fields a handler gives are checked once per distinct set: a bad set is
+    # never taken for a checked one, however often it comes.
+    for _ in range(3):
+        with pytest.raises((ValueError, TypeError)):
+            kali.Response("x", headers=bad)  # type: ignore[arg-type]
+
+
+def test_the_same_fields_given_in_any_form_read_the_same() -> None:
+    forms = [
+        {"X-A": "1", "Content-Type": "text/csv"},
+        [("X-A", "1"), ("Content-Type", "text/csv")],
+        (("X-A", "1"), ("Content-Type", "text/csv")),
+        [["X-A", "1"], ["Content-Type", "text/csv"]],
+    ]
+    for _ in range(2):  # the second time from what was kept
+        for headers in forms:
+            response = kali.Response("x", headers=headers)  # type: ignore[arg-type]
+            assert response.headers == [("X-A", "1"), ("Content-Type", "text/csv")]
+            typed = kali.Response("x", headers=headers, content_type="text/plain")  # type: ignore[arg-type]
+            assert typed.headers == [("X-A", "1"), ("Content-Type", "text/plain")]
+    assert kali.Response("x").headers == []
+    assert kali.Response("x", content_type="text/plain").headers == [("Content-Type", "text/plain")]
+
+
+def test_fields_changed_after_they_are_read_are_the_ones_sent() -> None:
+    given = {"X-A": "1"}
+    client = TestClient(lambda request: kali.Response("x", headers=given))
+    assert client.get("/").headers["x-a"] == "1"
+
+    def changed(request: kali.Request) -> kali.Response:
+        response = kali.Response("x", headers=given)
+        response.headers.add("X-B", "2")
+        response.headers.discard("X-A")
+        return response
+
+    answer = TestClient(changed).get("/")
+    assert "x-a" not in answer.headers and answer.headers["x-b"] == "2"
+    # A change to one response is not kept for the next with the same fields.
+    again = client.get("/")
+    assert again.headers["x-a"] == "1" and "x-b" not in again.headers
+
+
+def test_fields_can_be_replaced_and_the_new_ones_are_checked() -> None:
+    response = kali.Response("x", headers={"X-A": "1"})
+    response.headers = [("X-B", "2")]
+    assert response.headers == [("X-B", "2")]
+    assert isinstance(response.headers, kali.response.ResponseHeaders)
+    with pytest.raises(ValueError, match="control character"):
+        response.headers = {"X-C": "a\r\nb"}
+    answer = TestClient(lambda request: response).get("/")
+    assert answer.headers["x-b"] == "2" and "x-a" not in answer.headers
+
+
+def test_few_sets_of_fields_are_kept_and_none_large() -> None:
+    from kali import response as module
+
+    for n in range(600):
+        kali.Response("x", headers={"X-Id": str(n)})
+    assert len(module._known_pairs) <= 256
+    module._known_pairs.clear()
+    cookie = "s=" + "a" * 2000
+    assert kali.Response("x", headers={"Set-Cookie": cookie}).headers == [("Set-Cookie", cookie)]
+    assert not module._known_pairs

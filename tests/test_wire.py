@@ -121,6 +121,8 @@ def test_wsgi_gets_the_fields_the_server_writes_but_connection_and_date(
     prepared = framed(response, keep_alive=keep_alive)
     written = [pair for pair in fields_of(prepared) if pair[0] not in ("connection", "date")]
     line, given_fields = wsgi_start(response, len(body), DEFAULTS)
+    # What wsgi_start keeps for a status and a set of fields gives what a first call gives.
+    assert (line, given_fields) == wsgi_start(response, len(body), HeaderBlock(SECURITY_HEADERS))
     assert line == f"{status} " + prepared.head.decode().split("\r\n")[0].split(" ", 2)[2]
     assert Counter((name.lower(), value) for name, value in given_fields) == Counter(written)
     names = Counter(name for name, _ in written)
@@ -215,3 +217,8 @@ def test_framing_keeps_no_large_or_one_off_fields() -> None:
     response = Response(b"x", headers={"Set-Cookie": "s=" + "a" * 2000})
     assert "s=" + "a" * 2000 in fields_of(framed(response, defaults=block))[0][1]
     assert not block.starts  # a large value is framed, not kept
+    assert ("Set-Cookie", "s=" + "a" * 2000) in wsgi_start(response, 1, block)[1]
+    assert not block.wsgi_starts
+    for n in range(300):
+        wsgi_start(Response(b"x", headers={"X-Id": str(n)}), 1, block)
+    assert len(block.wsgi_starts) <= 256
