@@ -50,6 +50,7 @@ class Connection:
         "drained",
         "eof",
         "events",
+        "fd",
         "file",
         "head",
         "moved",
@@ -69,6 +70,7 @@ class Connection:
 
     def __init__(self, sock: socket.socket, client: tuple[str, int], parser: RequestParser) -> None:
         self.sock = sock
+        self.fd = sock.fileno()  # kept: the poller and the server's table know it by this
         self.client = client
         self.parser = parser
         self.out: list[bytes | memoryview] = []  # pieces to send, from out_pos on
@@ -83,7 +85,7 @@ class Connection:
         self.close_after_write = False
         self.writing = False  # a response is waiting for the socket
         self.eof = False  # the client will send nothing more
-        self.events = 0  # what the selector watches for (0: not registered)
+        self.events = 0  # what the poller watches for, READ or WRITE (0: not registered)
         self.nodelay = False  # TCP_NODELAY set
         self.phase = IDLE
         self.deadline = 0.0

@@ -1,15 +1,15 @@
 """The sequential HTTP server: one thread, every socket non-blocking.
 
-Network I/O for all connections is multiplexed with `selectors`; handler calls
-happen one at a time, on the thread that runs the server, as soon as a request
-is complete. An idle browser preconnect, a client trickling its head, or a
-client that reads slowly costs nothing: the loop only ever waits in `select`.
-Responses leave through `socket.sendmsg` (the iolist's pieces as they are) and
-files through `os.sendfile`.
+Network I/O for all connections is multiplexed with epoll (`selectors` where
+there is none: see `_poller.py`); handler calls happen one at a time, on the
+thread that runs the server, as soon as a request is complete. An idle browser
+preconnect, a client trickling its head, or a client that reads slowly costs
+nothing: the loop only ever waits in the poller. Responses leave through
+`socket.sendmsg` (the iolist's pieces as they are) and files through `os.sendfile`.
 
-Why `selectors` rather than asyncio: handlers are synchronous by design (SQLite
+Why a poller loop rather than asyncio: handlers are synchronous by design (SQLite
 on the main thread), so an event loop would only add a layer between the
-socket and the handler. A `selectors` loop keeps the path from `recv` to the
+socket and the handler. A loop of its own keeps the path from `recv` to the
 handler short and visible, which is what the per-request CPU budget needs, and
 it runs the same on Linux (epoll), macOS (kqueue) and Windows (select).
 
@@ -28,7 +28,6 @@ import errno
 import logging
 import os
 import secrets
-import selectors
 import signal
 import socket
 import threading
@@ -41,6 +40,9 @@ from typing_extensions import Unpack
 
 from ._connection import BODY, DRAIN, HEAD, IDLE, Connection, unsent
 from ._loading import refuse_to_serve_while_loading
+from ._poller import READ as _READ
+from ._poller import WRITE as _WRITE
+from ._poller import new_poller
 from ._wire import LAST_CHUNK, Prepared, chunk, error_bytes
 from .body import SPILL_SIZE, BodyBuffer
 from .desktop.window import has_display
@@ -68,8 +70,6 @@ _HAS_SENDFILE: Final = hasattr(os, "sendfile")
 # at once (accept, recv, send, close) then needs no fcntl/ioctl to become
 # non-blocking. Elsewhere (Windows) sockets are made non-blocking on accept.
 _DONTWAIT: Final = getattr(socket, "MSG_DONTWAIT", 0)
-_READ: Final = selectors.EVENT_READ
-_WRITE: Final = selectors.EVENT_WRITE
 _DRAIN_SECONDS: Final = 2.0
 """After an error answered before the request body was read, how long (and how many bytes) to keep
 reading and discarding it, so the client sees the answer rather than a reset connection.
@@ -144,13 +144,15 @@ class Server:
             security_headers=options.security_headers,
             launch_token=token,
         )
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener, _READ, None)
+        self._poller = new_poller()
+        self._listener_fd = self._listener.fileno()
+        self._poller.register(self._listener_fd, _READ)
         self._accepting = True
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, _READ, self._wake_r)
+        self._wake_fd = self._wake_r.fileno()
+        self._poller.register(self._wake_fd, _READ)
         self._connections: dict[int, Connection] = {}
         # Connections with complete requests still buffered, served in turn.
         self._ready: list[Connection] = []
@@ -173,8 +175,8 @@ class Server:
         `timeouts.shutdown_grace`) and every connection is closed.
         """
         self._log_requests = self.options.access_log and access_log.isEnabledFor(logging.INFO)
-        select = self._selector.select
-        wake = self._wake_r
+        poll = self._poller.poll
+        connections = self._connections
         on_readable = self._on_readable
         flush = self._flush
         scheduler = self.scheduler
@@ -187,21 +189,23 @@ class Server:
                 else:
                     due = scheduler.next_due()
                     timeout = 1.0 if due is None or due > 1.0 else due
-                for key, mask in select(timeout):
-                    conn = key.data
-                    if conn is None:
-                        self._accept()
-                    elif conn is wake:
-                        with contextlib.suppress(OSError):
-                            wake.recv(4096)
-                    else:
+                for fd, _ in poll(timeout):
+                    conn = connections.get(fd)
+                    if conn is not None:
+                        # What the socket is ready for is what it is watched for
+                        # (an error or a hang-up is found by the reading or writing).
                         try:
-                            if mask & _WRITE:
+                            if conn.events == _WRITE:
                                 flush(conn)
                             else:
                                 on_readable(conn)
                         except Exception:
                             self._internal_error(conn)
+                    elif fd == self._listener_fd:
+                        self._accept()
+                    elif fd == self._wake_fd:
+                        with contextlib.suppress(OSError):
+                            self._wake_r.recv(4096)
                 if self._ready:
                     # One more request from each connection that had several
                     # buffered (pipelined): none can monopolise the handler.
@@ -245,10 +249,11 @@ class Server:
         self._closed = True
         for conn in list(self._connections.values()):
             self._close(conn)
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(self._listener)
+        if self._accepting:
+            with contextlib.suppress(OSError):
+                self._poller.unregister(self._listener_fd)
         self._listener.close()
-        self._selector.close()
+        self._poller.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -270,10 +275,11 @@ class Server:
             else:
                 self._close(conn)
         while self._connections and time.monotonic() < deadline:
-            for key, _mask in self._selector.select(0.1):
-                if isinstance(key.data, Connection):
-                    self._guarded(self._flush, key.data)
-                elif key.data is self._wake_r:
+            for fd, _ in self._poller.poll(0.1):
+                writer = self._connections.get(fd)
+                if writer is not None:
+                    self._guarded(self._flush, writer)
+                elif fd == self._wake_fd:
                     with contextlib.suppress(OSError):
                         self._wake_r.recv(4096)
 
@@ -337,31 +343,30 @@ class Server:
 
     def _pause_accepting(self) -> None:
         if self._accepting:
-            self._selector.unregister(self._listener)
+            self._poller.unregister(self._listener_fd)
             self._accepting = False
 
     def _watch(self, conn: Connection, events: int) -> None:
-        """Make the selector watch `conn` for `events` (0: not at all)."""
+        """Make the poller watch `conn` for `events`, READ or WRITE (0: not at all)."""
         if events == conn.events:
             return
-        sock = conn.sock
         if conn.events == 0:
-            sock.setblocking(False)  # sendfile has no per-call flag; a no-op once set
-            self._selector.register(sock, events, conn)
+            conn.sock.setblocking(False)  # sendfile has no per-call flag; a no-op once set
+            self._poller.register(conn.fd, events)
         elif events == 0:
-            self._selector.unregister(sock)
+            self._poller.unregister(conn.fd)
         else:
-            self._selector.modify(sock, events, conn)
+            self._poller.modify(conn.fd, events)
         conn.events = events
 
     def _close(self, conn: Connection) -> None:
-        fd = conn.sock.fileno()
-        if fd < 0 or self._connections.get(fd) is not conn:
+        fd = conn.fd
+        if self._connections.get(fd) is not conn:
             return
         del self._connections[fd]
         if conn.events:
             with contextlib.suppress(KeyError, ValueError, OSError):
-                self._selector.unregister(conn.sock)
+                self._poller.unregister(fd)
             conn.events = 0
         conn.sock.close()
         if conn.file is not None:
@@ -378,7 +383,7 @@ class Server:
             conn.body.close()
             conn.body = None
         if not self._accepting and not self._stopping and not self._closed:
-            self._selector.register(self._listener, _READ, None)
+            self._poller.register(self._listener_fd, _READ)
             self._accepting = True
 
     def _sweep(self, now: float) -> None:
@@ -524,9 +529,13 @@ class Server:
         body = prepared.body
         if (
             not prepared.keep_alive
-            or prepared.file is not None
-            or prepared.source is not None
-            or prepared.stream is not None
+            # (a file, a source or a stream comes with no pieces)
+            or not body
+            and (
+                prepared.file is not None
+                or prepared.source is not None
+                or prepared.stream is not None
+            )
             or len(body) >= _IOV_MAX
             or not _HAS_SENDMSG
         ):

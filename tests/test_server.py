@@ -14,9 +14,19 @@ import pytest
 
 import kali
 from kali import Timeouts
+from kali._poller import SelectorPoller
 from kali.server import Server
 
 from .conftest import ServerFactory
+
+
+@pytest.fixture(autouse=True, params=["epoll", "selectors"])
+def poller(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on the system's poller (epoll on Linux) and on the
+    `selectors` one that macOS and Windows get."""
+    if request.param == "selectors":
+        monkeypatch.setattr("kali.server.new_poller", SelectorPoller)
+    return str(request.param)
 
 
 def echo(request: kali.Request) -> kali.ResponseValue:
