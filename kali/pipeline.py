@@ -294,7 +294,9 @@ class Pipeline:
         try:
             value = self._call(request)
             kind = type(value)
-            if (kind is bytes or kind is str) and request.head.method != "HEAD":
+            if kind is Response:
+                response: Response = value  # type: ignore[assignment]  # (mypy: not narrowed)
+            elif (kind is bytes or kind is str) and request.head.method != "HEAD":
                 body: bytes = value if kind is bytes else value.encode()  # type: ignore[assignment, union-attr]
                 if request.head.content_length != 0:
                     request.close()
@@ -304,17 +306,19 @@ class Pipeline:
                     keep_alive=keep_alive,
                     defaults=self.defaults,
                 ), False
-            response = value if type(value) is Response else to_response(value)
+            else:
+                response = to_response(value)
         except Exception as exc:
             response = self._error(request, exc)
-        if request.head.content_length != 0:
+        head = request.head  # (the handler's: a `_method` override replaces it)
+        if head.content_length != 0:
             _close_after(request, response)
-        method = request.method
+        method = head.method
         try:
             prepared = frame(
                 response,
                 method=method,
-                http_version=request.http_version,
+                http_version=head.http_version,
                 keep_alive=keep_alive and not response.shut_down,
                 defaults=self.defaults,
             )

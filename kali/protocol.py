@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple, NoReturn, overload
+from typing import Final, NamedTuple, NoReturn, overload
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
@@ -107,7 +107,7 @@ class HeaderFields(Sequence[tuple[str, str]]):
         self._text = text
         self._lower = lower
         self._start = start
-        self._pairs: list[tuple[str, str]] | None = None
+        self._pairs: tuple[tuple[str, str], ...] | None = None
 
     def get(self, name: str) -> str | None:
         """The first value of the field `name` (any case), or `None`."""
@@ -126,17 +126,21 @@ class HeaderFields(Sequence[tuple[str, str]]):
         return self._text[start : end if end >= 0 else None].strip(" \t")
 
     def pairs(self) -> list[tuple[str, str]]:
-        """Every field as a `(name, value)` pair, in order (the list is kept: do not change it)."""
+        """Every field as a `(name, value)` pair, in order (a new list each time)."""
+        return list(self._split())
+
+    def _split(self) -> tuple[tuple[str, str], ...]:
+        # The pairs, split out once and kept (a tuple: a head may be shared, see HeadCache).
         pairs = self._pairs
         if pairs is None:
             block = self._text[self._start + 2 :]
             pairs = self._pairs = (
-                [
+                tuple(
                     (name.lower(), value.strip(" \t"))
                     for name, _, value in (line.partition(":") for line in block.split("\r\n"))
-                ]
+                )
                 if block
-                else []
+                else ()
             )
         return pairs
 
@@ -145,19 +149,21 @@ class HeaderFields(Sequence[tuple[str, str]]):
     @overload
     def __getitem__(self, index: slice) -> list[tuple[str, str]]: ...
     def __getitem__(self, index: int | slice) -> tuple[str, str] | list[tuple[str, str]]:
-        return self.pairs()[index]
+        if isinstance(index, slice):
+            return list(self._split()[index])
+        return self._split()[index]
 
     def __len__(self) -> int:
-        return len(self.pairs())
+        return len(self._split())
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self.pairs())
+        return iter(self._split())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, HeaderFields):
-            return self.pairs() == other.pairs()
+            return self._split() == other._split()
         if isinstance(other, list):
-            return self.pairs() == other
+            return list(self._split()) == other
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -402,10 +408,10 @@ def _suspicious(buf: bytearray, start: int) -> bool:
     return buf.count(b"\n", start, stop) != crlf or buf.count(b"\r", start, stop) != crlf
 
 
-class HeadCache(dict[bytes, list[Any]]):
+class HeadCache(dict[bytes, "RequestHead"]):
     """Heads of body-less requests already parsed under `limits`, by their exact
-    bytes, shared by the parsers of one server. Each is kept as the list of its
-    fields, which a parser makes a new head of.
+    bytes, shared by the parsers of one server. A head changes no more than a
+    tuple of strings does, so each request with those bytes is given the same one.
 
     At most `size` heads of at most `max_bytes` bytes each are kept; when full it
     starts over, so the heads in use are soon back and memory stays bounded.
@@ -426,7 +432,7 @@ class HeadCache(dict[bytes, list[Any]]):
         if len(data) <= self.max_bytes and type(data) is bytes:
             if len(self) >= self.size:
                 self.clear()
-            self[data] = list(head)
+            self[data] = head
 
 
 class RequestParser:
@@ -525,15 +531,12 @@ class RequestParser:
         if heads is not None and len(data) <= heads.max_bytes and type(data) is bytes:
             known = heads.get(data)
             if known is not None:
-                # What parsing `data` gives (the parser's state included), with a
-                # field view of its own, as each parsed head has.
-                keep_alive: bool = known[7]
+                # What parsing `data` gives, the parser's state included.
+                keep_alive = known.keep_alive
                 self._keep_alive = keep_alive
                 self._received = self._remaining = 0
                 self._state = _HEAD if keep_alive else _CLOSED  # its EndOfMessage, taken
-                fields: HeaderFields = known[6]
-                known[6] = HeaderFields(fields._text, fields._lower, fields._start)
-                return tuple.__new__(RequestHead, known)  # (the list is ours alone)
+                return known
         end = data.find(b"\r\n\r\n")
         if end != len(data) - 4 or end > self._limits.max_head_size or not end:
             return None
