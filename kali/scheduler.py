@@ -61,6 +61,7 @@ class Scheduler:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
+        # One list for the scheduler's life: a server's loop reads it to skip an empty one.
         self._heap: list[tuple[float, int, Timer]] = []
         self._serial = itertools.count()
 
@@ -119,7 +120,7 @@ class Scheduler:
     def shift(self, seconds: float) -> None:
         """Make every timer due `seconds` sooner, as if that much time had passed
         (for tests: [`TestClient.run_timers`][kali.testing.TestClient.run_timers])."""
-        self._heap = [(due - seconds, serial, timer) for due, serial, timer in self._heap]
+        self._heap[:] = [(due - seconds, serial, timer) for due, serial, timer in self._heap]
         for _due, _serial, timer in self._heap:
             timer.due -= seconds
         heapq.heapify(self._heap)

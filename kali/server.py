@@ -180,15 +180,18 @@ class Server:
         on_readable = self._on_readable
         flush = self._flush
         scheduler = self.scheduler
+        timers = scheduler._heap  # PERF: read only, to skip the scheduler when it is empty
         stepping = self._stepping
         next_sweep = time.monotonic() + 1.0
         try:
             while not self._stopping:
                 if self._ready or stepping:
                     timeout = 0.0
-                else:
+                elif timers:
                     due = scheduler.next_due()
                     timeout = 1.0 if due is None or due > 1.0 else due
+                else:
+                    timeout = 1.0
                 for fd, _ in poll(timeout):
                     conn = connections.get(fd)
                     if conn is not None:
@@ -215,7 +218,7 @@ class Server:
                             self._guarded(self._process, conn)
                 if stepping:
                     self._step_streams()
-                if scheduler.next_due() == 0.0:
+                if timers and scheduler.next_due() == 0.0:
                     scheduler.run_due()
                 now = time.monotonic()
                 if now >= next_sweep:

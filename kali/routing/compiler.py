@@ -75,6 +75,8 @@ class _Generator:
         self.functions: list[str] = []
         self.scope: list[object] | None = None  # constants of the function being generated
         self.fallback = False  # see node()
+        self.length: int | None = None  # the segment count checked already, see node()
+        self._spans: dict[int, frozenset[int] | None] = {}
         self.shapes: dict[str, str] = {}  # function body -> its factory's name
         self.pending: list[_Pending] = []
         self.tables: list[dict[str, Any]] = []
@@ -126,6 +128,33 @@ class _Generator:
         if live:
             self.live.add(id(node))
         return live
+
+    def span(self, node: Node) -> frozenset[int] | None:
+        """How many more segments a path has when a non-static route matches below
+        `node` (0: it ends here); `None` if any number (a `path` or `*` route)."""
+        key = id(node)
+        if key in self._spans:
+            return self._spans[key]
+        counts: set[int] = set()
+        if any(not e.is_static for e in node.leaf.values()):
+            counts.add(0)
+        children = [c for c in node.static.values() if self.is_live(c)]
+        for edge in node.edges:
+            if self.is_live(edge.child):
+                if edge.kind in (PATH, REST):
+                    self._spans[key] = None
+                    return None
+                children.append(edge.child)
+        result: frozenset[int] | None = None
+        for child in children:
+            below = self.span(child)
+            if below is None:
+                break
+            counts.update(k + 1 for k in below)
+        else:
+            result = frozenset(counts)
+        self._spans[key] = result
+        return result
 
     # -- code ------------------------------------------------------------------
 
@@ -230,16 +259,30 @@ class _Generator:
         return pending
 
     def node(self, node: Node, d: int, caps: list[str], out: list[str], ind: str) -> None:
+        if self.length is None:
+            span = self.span(node)
+            if span is not None and len(span) == 1:
+                # Every route below has the same number of segments: one check of
+                # the count here, none at each level below.
+                self.length = d + next(iter(span))
+                out.append(f"{ind}if n == {self.length}:")
+                self.node(node, d, caps, out, ind + "    ")
+                self.length = None
+                return
         leaf = {m: e for m, e in node.leaf.items() if not e.is_static}
         statics = [(t, c) for t, c in node.static.items() if self.is_live(c)]
         edges = [e for e in node.edges if self.is_live(e.child)]
         if leaf:
-            out.append(f"{ind}if n == {d}:")
-            self.leaf(leaf, caps, out, ind + "    ")
+            if self.length is None:
+                out.append(f"{ind}if n == {d}:")
+                self.leaf(leaf, caps, out, ind + "    ")
+            else:  # (then the routes below end here: n == d)
+                self.leaf(leaf, caps, out, ind)
         if not (statics or edges):
             return
-        out.append(f"{ind}if n > {d}:")
-        ind += "    "
+        if self.length is None:
+            out.append(f"{ind}if n > {d}:")
+            ind += "    "
         s = f"s{d}"
         if statics or any(e.kind < PATH for e in edges):
             out.append(f"{ind}{s} = segs[{d}]")
