@@ -533,11 +533,13 @@ class Server:
         if (
             not prepared.keep_alive
             # (a file, a source or a stream comes with no pieces)
-            or not body
-            and (
-                prepared.file is not None
-                or prepared.source is not None
-                or prepared.stream is not None
+            or (
+                not body
+                and (
+                    prepared.file is not None
+                    or prepared.source is not None
+                    or prepared.stream is not None
+                )
             )
             or len(body) >= _IOV_MAX
             or not _HAS_SENDMSG
@@ -551,7 +553,7 @@ class Server:
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.nodelay = True
         conn.phase = BODY  # until the answer is out
-        if self._send_at_once(conn, prepared, _pieces(prepared)):
+        if self._send_at_once(conn, prepared):
             conn.phase = IDLE
             conn.deadline = time.monotonic() + self.timeouts.idle
             if conn.events != _READ:
@@ -725,36 +727,40 @@ class Server:
             if stream.ready():
                 conn.stepping = True
                 self._stepping.append(conn)
-        pieces = _pieces(prepared)
         if (
             not conn.out
             and prepared.file is None
             and prepared.source is None
             and stream is None
-            and len(pieces) <= _IOV_MAX
+            and len(prepared.body) < _IOV_MAX
             and _HAS_SENDMSG
         ):
-            if self._send_at_once(conn, prepared, pieces) and conn.close_after_write:
+            if self._send_at_once(conn, prepared) and conn.close_after_write:
                 self._end_connection(conn)
             return
-        self._send_pieces(conn, pieces)
+        self._send_pieces(conn, [prepared.head, *prepared.body])
 
-    def _send_at_once(self, conn: Connection, prepared: Prepared, pieces: list[bytes]) -> bool:
-        """Send a small whole answer, `pieces`, in one call, without `_flush`: True if it
-        all went out; else what is left is queued (or the connection, failing, closed)."""
+    def _send_at_once(self, conn: Connection, prepared: Prepared) -> bool:
+        """Send a small whole answer in one call, without `_flush`: True if it all went
+        out; else what is left is queued (or the connection, failing, closed)."""
+        head = prepared.head
+        body = prepared.body
         try:
-            if len(pieces) == 1:
-                sent = conn.sock.send(pieces[0], _DONTWAIT)
+            if not body:
+                sent = conn.sock.send(head, _DONTWAIT)
+            elif len(body) == 1 and len(body[0]) <= _JOIN_SIZE:
+                # PERF: `send` of one buffer costs less than `sendmsg` for so little.
+                sent = conn.sock.send(head + body[0], _DONTWAIT)
             else:
-                sent = conn.sock.sendmsg(pieces, (), _DONTWAIT)
+                sent = conn.sock.sendmsg([head, *body], (), _DONTWAIT)
         except (BlockingIOError, InterruptedError):
             sent = 0
         except OSError:
             self._close(conn)
             return False
-        if sent == len(prepared.head) + (prepared.length if prepared.body else 0):
+        if sent == len(head) + (prepared.length if body else 0):
             return True
-        self._send_pieces(conn, pieces, sent)
+        self._send_pieces(conn, [head, *body], sent)
         return False
 
     def _send_pieces(self, conn: Connection, pieces: list[bytes], sent: int = 0) -> None:
@@ -912,17 +918,6 @@ class Server:
             return sock.send(chunk)
         except BlockingIOError:
             return 0
-
-
-def _pieces(prepared: Prepared) -> list[bytes]:
-    """What to send for `prepared`: its head and body pieces, or, for a small body in
-    one piece, the two joined (PERF: `send` of one buffer costs less than `sendmsg`)."""
-    body = prepared.body
-    if not body:
-        return [prepared.head]
-    if len(body) == 1 and len(body[0]) <= _JOIN_SIZE:
-        return [prepared.head + body[0]]
-    return [prepared.head, *body]
 
 
 def serve_http(
