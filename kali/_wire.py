@@ -217,8 +217,8 @@ def frame(
     body = response.body
     # PERF: a program answers with few sets of fields: each is read once. (The
     # response's fields are kept as a tuple of checked pairs until asked for.)
-    pairs = response._pairs
-    key = (status, tuple(response.headers) if pairs is None else pairs)
+    fields = response._headers
+    key = (status, response._pairs if fields is None else tuple(fields))
     known = defaults.starts.get(key)
     if known is None:
         known = _start(status, key[1], defaults)
@@ -349,8 +349,8 @@ def wsgi_start(
     as [`frame`][kali._wire.frame] writes, minus Connection and Date (the server's).
     `length` is the body's, or -1 for a streamed body (the WSGI server frames it)."""
     status = response.status
-    pairs = response._pairs
-    key = (status, tuple(response.headers) if pairs is None else pairs)
+    own = response._headers
+    key = (status, response._pairs if own is None else tuple(own))
     # PERF: worked out once per status and set of fields, as frame() does.
     known = defaults.wsgi_starts.get(key)
     if known is None:

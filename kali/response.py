@@ -117,7 +117,7 @@ class ResponseHeaders(list[tuple[str, str]]):
             append(self, ("Content-Type", content_type))
 
     @classmethod
-    def checked(cls, pairs: Iterable[tuple[str, str]]) -> ResponseHeaders:
+    def _checked(cls, pairs: Iterable[tuple[str, str]]) -> ResponseHeaders:
         """A list of `pairs` that were checked already (no check again)."""
         headers = list.__new__(cls)
         _list_extend(headers, pairs)
@@ -196,7 +196,11 @@ def _checked_pairs(headers: HeadersArg | None, content_type: str | None, key: ob
     (raising as [`check_header`][kali.response.check_header] does), as pairs;
     kept by `key` if that is a small set of fields."""
     pairs = tuple(ResponseHeaders(headers or (), content_type))
-    if key is not _UNKNOWN and sum(len(n) + len(v) for n, v in pairs) <= 1024:
+    if key is _UNKNOWN:
+        return pairs
+    given = len(headers) if headers else 0  # type: ignore[arg-type]  # a dict, list or tuple
+    dropped = len(pairs) != given + (content_type is not None)  # a replaced Content-Type
+    if not dropped and sum(len(n) + len(v) for n, v in pairs) <= 1024:
         try:
             if len(_known_pairs) >= 256:
                 _known_pairs.clear()
@@ -258,9 +262,7 @@ class Response:
             pairs = _known_pairs.get(key)
         except TypeError:  # an unhashable pair (a list): checked each time
             pairs = None
-        self._pairs: _Pairs | None = (
-            _checked_pairs(headers, content_type, key) if pairs is None else pairs
-        )
+        self._pairs: _Pairs = _checked_pairs(headers, content_type, key) if pairs is None else pairs
         self._headers: ResponseHeaders | None = None
 
     @property
@@ -268,15 +270,21 @@ class Response:
         """The header fields: a [`ResponseHeaders`][kali.response.ResponseHeaders]
         list of `(name, value)` pairs, every change to it checked."""
         headers = self._headers
-        if headers is None:
-            headers = self._headers = ResponseHeaders.checked(self._pairs or ())
-            self._pairs = None
+        if headers is None:  # (`_pairs` stays: a thread reading at once finds them)
+            headers = self._headers = ResponseHeaders._checked(self._pairs)
         return headers
 
     @headers.setter
     def headers(self, fields: HeadersArg) -> None:
         self._headers = ResponseHeaders(fields)
-        self._pairs = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.headers is not Response.headers:  # framing reads the checked fields
+            raise TypeError(
+                f"{cls.__name__} overrides Response.headers; add fields with add_header "
+                "or set_header (or pass headers=) instead"
+            )
 
     def add_header(self, name: str, value: str) -> None:
         """Add a header field (repeats allowed, e.g. Set-Cookie)."""

@@ -180,7 +180,8 @@ class Server:
         on_readable = self._on_readable
         flush = self._flush
         scheduler = self.scheduler
-        timers = scheduler._heap  # PERF: read only, to skip the scheduler when it is empty
+        # PERF: read only, to skip the scheduler when it is empty (a subclass: never).
+        timers = scheduler._heap if type(scheduler) is Scheduler else [None]
         stepping = self._stepping
         next_sweep = time.monotonic() + 1.0
         try:
@@ -195,6 +196,8 @@ class Server:
                 for fd, _ in poll(timeout):
                     conn = connections.get(fd)
                     if conn is not None:
+                        if not conn.events:
+                            continue  # a closed connection's event; its number reused
                         # What the socket is ready for is what it is watched for
                         # (an error or a hang-up is found by the reading or writing).
                         try:

@@ -161,3 +161,29 @@ def test_few_sets_of_fields_are_kept_and_none_large() -> None:
     cookie = "s=" + "a" * 2000
     assert kali.Response("x", headers={"Set-Cookie": cookie}).headers == [("Set-Cookie", cookie)]
     assert not module._known_pairs
+
+
+def test_fields_given_lazily_or_replaced_are_sent_and_not_kept() -> None:
+    from kali import response as module
+
+    module._known_pairs.clear()
+    pairs = (pair for pair in [("X-A", "1")])  # an iterator: checked, never kept
+    assert kali.Response("x", headers=pairs).headers == [("X-A", "1")]
+    big = "text/" + "a" * 2000
+    typed = kali.Response("x", headers={"Content-Type": big}, content_type="text/plain")
+    assert typed.headers == [("Content-Type", "text/plain")]
+    assert not module._known_pairs  # the replaced value is not held
+
+
+def test_a_subclass_cannot_hide_the_fields_from_framing() -> None:
+    with pytest.raises(TypeError, match=r"overrides Response\.headers"):
+
+        class Sub(kali.Response):
+            headers = property(lambda self: kali.response.ResponseHeaders())  # type: ignore[assignment]
+
+    class Plain(kali.Response):
+        pass
+
+    assert (
+        TestClient(lambda request: Plain("x", headers={"X-A": "1"})).get("/").headers["x-a"] == "1"
+    )
