@@ -47,6 +47,7 @@ class Connection:
         "client",
         "close_after_write",
         "deadline",
+        "direct",
         "drained",
         "eof",
         "events",
@@ -86,6 +87,7 @@ class Connection:
         self.writing = False  # a response is waiting for the socket
         self.eof = False  # the client will send nothing more
         self.events = 0  # what the poller watches for, READ or WRITE (0: not registered)
+        self.direct = False  # non-blocking, a POSIX descriptor: os.read and os.writev work
         self.nodelay = False  # TCP_NODELAY set
         self.phase = IDLE
         self.deadline = 0.0

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 _SCAN_LIMIT = 8
 """Below this many pairs a lookup scans the list; above it, an index is built once."""
+_FOUND_LIMIT = 32
+"""Most values a `FieldHeaders` keeps by the names they were asked for."""
 
 
 class MissingKey(HTTPError, KeyError):
@@ -152,16 +154,19 @@ class Headers(MultiDict):
 class FieldHeaders(Headers):
     """The header fields of a parsed head, looked up in its text as they are asked for.
 
-    `get("user-agent")` is one string search; the list of fields is split out
-    only if the handler iterates them (see [`HeaderFields`][kali.protocol.HeaderFields]).
+    `get("user-agent")` is one string search, and the value found is kept for
+    the next `get` of that name (of this head's next request too: see
+    [`HeaderFields.as_headers`][kali.protocol.HeaderFields.as_headers]); the
+    list of fields is split out only if the handler iterates them.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_found")
 
     def __init__(self, fields: HeaderFields) -> None:
         self._items = []  # unused: _pairs() reads the fields
         self._index_cache = None
         self._fields = fields
+        self._found: dict[str, str] = {}  # name as asked -> value, for names present
 
     def _pairs(self) -> list[tuple[str, str]]:
         return self._fields.pairs()
@@ -171,8 +176,15 @@ class FieldHeaders(Headers):
     @overload
     def get(self, key: str, /, default: str | _T) -> str | _T: ...
     def get(self, key: str, /, default: object = None) -> object:
-        value = self._fields.get(key)
-        return default if value is None else value
+        found = self._found
+        value = found.get(key)
+        if value is None:
+            value = self._fields.get(key)
+            if value is None:
+                return default
+            if len(found) < _FOUND_LIMIT:
+                found[key] = value
+        return value
 
 
 # "user-agent" -> "HTTP_USER_AGENT", for the names looked up so far.

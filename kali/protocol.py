@@ -57,6 +57,7 @@ from typing import Final, NamedTuple, NoReturn, overload
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
+from .multidict import FieldHeaders
 
 
 class _NeedData:
@@ -99,7 +100,7 @@ class HeaderFields(Sequence[tuple[str, str]]):
     It compares equal to a list of the same pairs.
     """
 
-    __slots__ = ("_lower", "_pairs", "_start", "_text")
+    __slots__ = ("_headers", "_lower", "_pairs", "_start", "_text")
 
     def __init__(self, text: str, lower: str, start: int) -> None:
         # `text[start:]` is zero or more field lines, each preceded by CRLF and
@@ -108,6 +109,16 @@ class HeaderFields(Sequence[tuple[str, str]]):
         self._lower = lower
         self._start = start
         self._pairs: tuple[tuple[str, str], ...] | None = None
+        self._headers: FieldHeaders | None = None
+
+    def as_headers(self) -> FieldHeaders:
+        """These fields as a [`Headers`][kali.multidict.Headers] mapping (what
+        `request.headers` is), made on first use and the same one after: like the
+        fields, it never changes, and a head may be shared (see `HeadCache`)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = FieldHeaders(self)
+        return headers
 
     def get(self, name: str) -> str | None:
         """The first value of the field `name` (any case), or `None`."""

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from .body import BodyBuffer
 from .errors import HTTPError, ProtocolError
 from .forms import FormData, parse_form, parse_pairs
-from .multidict import FieldHeaders, Headers, MultiDict, QueryParams
+from .multidict import Headers, MultiDict, QueryParams
 from .protocol import HeaderFields, RequestHead, decode_path, split_target
 
 _NO_QUERY = QueryParams([])
@@ -197,7 +197,7 @@ class Request:
         if headers is None:
             fields = self.head[6]
             headers = self._headers = (
-                FieldHeaders(fields) if type(fields) is HeaderFields else Headers(fields)
+                fields.as_headers() if type(fields) is HeaderFields else Headers(fields)
             )
         return headers
 

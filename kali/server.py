@@ -66,6 +66,8 @@ _JOIN_SIZE: Final = 1024  # a body up to this size is sent joined to its head
 _CONTINUE: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
 _HAS_SENDMSG: Final = hasattr(socket.socket, "sendmsg")
 _HAS_SENDFILE: Final = hasattr(os, "sendfile")
+_POSIX: Final = os.name == "posix" and hasattr(os, "writev")
+"""Whether a socket's descriptor can be read and written with os.read and os.writev."""
 # Per-call non-blocking I/O where the platform has it: a connection answered
 # at once (accept, recv, send, close) then needs no fcntl/ioctl to become
 # non-blocking. Elsewhere (Windows) sockets are made non-blocking on accept.
@@ -358,6 +360,7 @@ class Server:
             return
         if conn.events == 0:
             conn.sock.setblocking(False)  # sendfile has no per-call flag; a no-op once set
+            conn.direct = _POSIX
             self._poller.register(conn.fd, events)
         elif events == 0:
             self._poller.unregister(conn.fd)
@@ -415,7 +418,12 @@ class Server:
 
     def _on_readable(self, conn: Connection) -> None:
         try:
-            data = conn.sock.recv(_RECV_SIZE, _DONTWAIT)
+            # PERF: os.read parses no arguments as recv does (no flag: non-blocking)
+            data = (
+                os.read(conn.fd, _RECV_SIZE)
+                if conn.direct
+                else conn.sock.recv(_RECV_SIZE, _DONTWAIT)
+            )
         except (BlockingIOError, InterruptedError):
             if conn.events == 0:
                 self._wait_for_request(conn)
@@ -749,7 +757,10 @@ class Server:
         head = prepared.head
         body = prepared.body
         try:
-            if not body:
+            if conn.direct:
+                # PERF: os.writev parses no arguments as sendmsg does
+                sent = os.writev(conn.fd, [head, *body])
+            elif not body:
                 sent = conn.sock.send(head, _DONTWAIT)
             elif len(body) == 1 and len(body[0]) <= _JOIN_SIZE:
                 # PERF: `send` of one buffer costs less than `sendmsg` for so little.
