@@ -189,6 +189,10 @@ _Pairs: TypeAlias = tuple[tuple[str, str], ...]
 # as a tuple of pairs: most programs answer with a few sets of fields.
 _known_pairs: dict[object, _Pairs] = {}
 _UNKNOWN = object()  # the key of fields given as another kind of object
+# PERF: a dict of fields given again and again (a module's constant) is known by its
+# id: id → (the dict, kept so that the id stays its own; a copy of its fields when
+# they were checked; the content_type; the checked pairs). Building its key costs more.
+_known_dicts: dict[int, tuple[dict[str, str], dict[str, str], str | None, _Pairs]] = {}
 
 
 def _checked_pairs(headers: HeadersArg | None, content_type: str | None, key: object) -> _Pairs:
@@ -250,9 +254,19 @@ class Response:
         self.shut_down = shut_down
         # PERF: the fields as the handler gave them are checked once per distinct
         # set (see _checked_pairs); a ResponseHeaders list is made only if asked for.
+        self._headers: ResponseHeaders | None = None
         if headers is None:
             key: object = content_type
         elif type(headers) is dict:
+            seen = _known_dicts.get(id(headers))
+            if (
+                seen is not None
+                and seen[0] is headers
+                and seen[2] == content_type
+                and seen[1] == headers  # (not changed since)
+            ):
+                self._pairs: _Pairs = seen[3]
+                return
             key = (content_type, *headers.items())
         elif type(headers) is list or type(headers) is tuple:
             key = (content_type, *headers)
@@ -262,8 +276,13 @@ class Response:
             pairs = _known_pairs.get(key)
         except TypeError:  # an unhashable pair (a list): checked each time
             pairs = None
-        self._pairs: _Pairs = _checked_pairs(headers, content_type, key) if pairs is None else pairs
-        self._headers: ResponseHeaders | None = None
+        if pairs is None:
+            pairs = _checked_pairs(headers, content_type, key)
+        elif type(headers) is dict:
+            if len(_known_dicts) >= 256:
+                _known_dicts.clear()
+            _known_dicts[id(headers)] = (headers, dict(headers), content_type, pairs)
+        self._pairs = pairs
 
     @property
     def headers(self) -> ResponseHeaders:

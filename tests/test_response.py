@@ -140,6 +140,27 @@ def test_fields_changed_after_they_are_read_are_the_ones_sent() -> None:
     assert again.headers["x-a"] == "1" and "x-b" not in again.headers
 
 
+def test_a_dict_given_again_is_read_as_it_is_now() -> None:
+    from kali import response as module
+
+    fields = {"X-A": "1"}  # a module's constant, given to every response
+    for _ in range(3):
+        assert kali.Response("x", headers=fields).headers == [("X-A", "1")]
+    assert kali.Response("x", headers=fields, content_type="text/plain").headers == [
+        ("X-A", "1"),
+        ("Content-Type", "text/plain"),
+    ]
+    fields["X-A"] = "2"
+    assert kali.Response("x", headers=fields).headers == [("X-A", "2")]
+    fields["X-B"] = "a\r\nb"
+    for _ in range(2):
+        with pytest.raises(ValueError, match="control character"):
+            kali.Response("x", headers=fields)
+    for n in range(600):  # dicts made for one response each: few are kept
+        kali.Response("x", headers={"X-Id": str(n % 3)})
+    assert len(module._known_dicts) <= 256
+
+
 def test_fields_can_be_replaced_and_the_new_ones_are_checked() -> None:
     response = kali.Response("x", headers={"X-A": "1"})
     response.headers = [("X-B", "2")]
