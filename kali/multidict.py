@@ -14,12 +14,10 @@ reads `request.form["title"]` answers a form without that field with a 400, not 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, ClassVar, TypeVar, overload
+from typing import ClassVar, TypeVar, overload
 
 from .errors import HTTPError
-
-if TYPE_CHECKING:
-    from .protocol import HeaderFields
+from .protocol import HeaderFields, find_field
 
 _T = TypeVar("_T")
 _SCAN_LIMIT = 8
@@ -160,16 +158,22 @@ class FieldHeaders(Headers):
     list of fields is split out only if the handler iterates them.
     """
 
-    __slots__ = ("_fields", "_found")
+    __slots__ = ("_found", "_lower", "_start", "_text")
 
-    def __init__(self, fields: HeaderFields) -> None:
-        self._items = []  # unused: _pairs() reads the fields
+    def __init__(self, text: str, lower: str, start: int) -> None:
+        # What a HeaderFields holds (see it): the head's text, not the HeaderFields,
+        # which holds this mapping.
+        self._items = []  # the pairs, split out by _pairs() when first asked for
         self._index_cache = None
-        self._fields = fields
+        self._text = text
+        self._lower = lower
+        self._start = start
         self._found: dict[str, str] = {}  # name as asked -> value, for names present
 
     def _pairs(self) -> list[tuple[str, str]]:
-        return self._fields.pairs()
+        if not self._items and self._start < len(self._text):
+            self._items = HeaderFields(self._text, self._lower, self._start).pairs()
+        return self._items
 
     @overload
     def get(self, key: str, /) -> str | None: ...
@@ -179,7 +183,7 @@ class FieldHeaders(Headers):
         found = self._found
         value = found.get(key)
         if value is None:
-            value = self._fields.get(key)
+            value = find_field(self._text, self._lower, self._start, key)
             if value is None:
                 return default
             if len(found) < _FOUND_LIMIT:

@@ -53,11 +53,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple, NoReturn, overload
+from typing import TYPE_CHECKING, Final, NamedTuple, NoReturn, overload
 from urllib.parse import unquote_to_bytes
 
 from .errors import ProtocolError
-from .multidict import FieldHeaders
+
+if TYPE_CHECKING:
+    from .multidict import FieldHeaders
 
 
 class _NeedData:
@@ -111,30 +113,21 @@ class HeaderFields(Sequence[tuple[str, str]]):
         self._pairs: tuple[tuple[str, str], ...] | None = None
         self._headers: FieldHeaders | None = None
 
+    def get(self, name: str) -> str | None:
+        """The first value of the field `name` (any case), or `None`."""
+        return find_field(self._text, self._lower, self._start, name)
+
     def as_headers(self) -> FieldHeaders:
         """These fields as a [`Headers`][kali.multidict.Headers] mapping (what
         `request.headers` is), made on first use and the same one after: like the
-        fields, it never changes, and a head may be shared (see `HeadCache`)."""
+        fields, it never changes, and a head may be shared (see `HeadCache`).
+        It holds the head's text, not these fields: no cycle to collect."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = FieldHeaders(self)
-        return headers
+            from .multidict import FieldHeaders  # (it reads this module)
 
-    def get(self, name: str) -> str | None:
-        """The first value of the field `name` (any case), or `None`."""
-        key = _search_keys.get(name)
-        if key is None:
-            if _TOKEN_NAME.fullmatch(name) is None:
-                return None  # no field has that name: it is not a token
-            key = "\r\n" + name.lower() + ":"
-            if len(_search_keys) < 512:
-                _search_keys[name] = key
-        at = self._lower.find(key, self._start)
-        if at < 0:
-            return None
-        start = at + len(key)
-        end = self._text.find("\r\n", start)
-        return self._text[start : end if end >= 0 else None].strip(" \t")
+            headers = self._headers = FieldHeaders(self._text, self._lower, self._start)
+        return headers
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every field as a `(name, value)` pair, in order (a new list each time)."""
@@ -185,6 +178,25 @@ class HeaderFields(Sequence[tuple[str, str]]):
 
 # "User-Agent" -> "\r\nuser-agent:", the search key of each field name asked for so far.
 _search_keys: dict[str, str] = {}
+
+
+def find_field(text: str, lower: str, start: int, name: str) -> str | None:
+    """The first value of the field `name` (any case) in a head's validated text
+    (`text[start:]`, field lines each preceded by CRLF; `lower` is `text.lower()`),
+    or `None`: one string search, no list of fields."""
+    key = _search_keys.get(name)
+    if key is None:
+        if _TOKEN_NAME.fullmatch(name) is None:
+            return None  # no field has that name: it is not a token
+        key = "\r\n" + name.lower() + ":"
+        if len(_search_keys) < 512:
+            _search_keys[name] = key
+    at = lower.find(key, start)
+    if at < 0:
+        return None
+    begin = at + len(key)
+    end = text.find("\r\n", begin)
+    return text[begin : end if end >= 0 else None].strip(" \t")
 
 
 class RequestHead(NamedTuple):
@@ -866,5 +878,6 @@ __all__ = [
     "RequestHead",
     "RequestParser",
     "decode_path",
+    "find_field",
     "split_target",
 ]

@@ -191,8 +191,11 @@ _known_pairs: dict[object, _Pairs] = {}
 _UNKNOWN = object()  # the key of fields given as another kind of object
 # PERF: a dict of fields given again and again (a module's constant) is known by its
 # id: id → (the dict, kept so that the id stays its own; a copy of its fields when
-# they were checked; the content_type; the checked pairs). Building its key costs more.
-_known_dicts: dict[int, tuple[dict[str, str], dict[str, str], str | None, _Pairs]] = {}
+# they were checked and their names in order; the content_type; the checked pairs).
+# Building its key costs more.
+_known_dicts: dict[
+    int, tuple[dict[str, str], dict[str, str], tuple[str, ...], str | None, _Pairs]
+] = {}
 
 
 def _checked_pairs(headers: HeadersArg | None, content_type: str | None, key: object) -> _Pairs:
@@ -262,10 +265,11 @@ class Response:
             if (
                 seen is not None
                 and seen[0] is headers
-                and seen[2] == content_type
-                and seen[1] == headers  # (not changed since)
+                and seen[3] == content_type
+                and seen[1] == headers  # not changed since,
+                and seen[2] == tuple(headers)  # nor reordered
             ):
-                self._pairs: _Pairs = seen[3]
+                self._pairs: _Pairs = seen[4]
                 return
             key = (content_type, *headers.items())
         elif type(headers) is list or type(headers) is tuple:
@@ -281,7 +285,13 @@ class Response:
         elif type(headers) is dict:
             if len(_known_dicts) >= 256:
                 _known_dicts.clear()
-            _known_dicts[id(headers)] = (headers, dict(headers), content_type, pairs)
+            _known_dicts[id(headers)] = (
+                headers,
+                dict(headers),
+                tuple(headers),
+                content_type,
+                pairs,
+            )
         self._pairs = pairs
 
     @property

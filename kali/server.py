@@ -378,6 +378,7 @@ class Server:
                 self._poller.unregister(fd)
             conn.events = 0
         conn.sock.close()
+        conn.direct = False  # its descriptor's number may soon be another's
         if conn.file is not None:
             conn.file.file.close()
             conn.file = None

@@ -83,3 +83,27 @@ def test_a_mounted_copy_keeps_the_requests_type_and_state(kind: type[kali.Reques
     assert copy.client == ("10.0.0.9", 0)
     if kind is not kali.Request:
         assert copy.note == "kept"  # type: ignore[attr-defined]
+
+
+def test_a_request_whose_headers_are_read_leaves_nothing_for_the_collector() -> None:
+    # A head's fields and what they keep are freed by reference counting alone, as
+    # soon as the request goes (no cycle: a server may run with the collector off).
+    import gc
+
+    from kali.protocol import RequestParser
+
+    data = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: t\r\n\r\n"
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            head = RequestParser().feed_request(data)
+            assert head is not None
+            request = kali.Request.from_head(head)
+            assert request.headers.get("user-agent") == "t"
+            assert request.headers.get("user-agent") == "t"  # kept, the second time
+            assert list(request.headers.items()) == [("host", "localhost"), ("user-agent", "t")]
+            del head, request
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -152,6 +152,12 @@ def test_a_dict_given_again_is_read_as_it_is_now() -> None:
     ]
     fields["X-A"] = "2"
     assert kali.Response("x", headers=fields).headers == [("X-A", "2")]
+    fields["X-C"] = "3"
+    for _ in range(3):
+        kali.Response("x", headers=fields)
+    fields["X-A"] = fields.pop("X-A")  # the same fields, in another order
+    assert kali.Response("x", headers=fields).headers == [("X-C", "3"), ("X-A", "2")]
+    del fields["X-C"]
     fields["X-B"] = "a\r\nb"
     for _ in range(2):
         with pytest.raises(ValueError, match="control character"):
